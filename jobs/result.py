@@ -1,0 +1,34 @@
+"""The output of a task in the contract's shape: ``{ddl, migrations, queries}``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Statement(BaseModel):
+    statement: str
+
+
+class RewrittenQuery(BaseModel):
+    queryid: str
+    query: str
+
+
+class PlanResult(BaseModel):
+    """Exactly what ``GET /getresult`` returns."""
+
+    ddl: list[Statement] = Field(default_factory=list)
+    migrations: list[Statement] = Field(default_factory=list)
+    queries: list[RewrittenQuery] = Field(default_factory=list)
+
+
+class TaskReport(BaseModel):
+    """What a task learned beside the plan: warnings, per-query notes, the rules' rationale."""
+
+    warnings: list[str] = Field(default_factory=list)
+    #: queryid -> why it was passed through (unparsable, unknown table, ...).
+    query_notes: dict[str, str] = Field(default_factory=dict)
+    #: One line per recommendation the engine applied, with its expected effect.
+    recommendations: list[str] = Field(default_factory=list)
+    #: Markdown explanation of the plan (the LLM's, when one is configured).
+    explanation: str | None = None

@@ -1,0 +1,64 @@
+"""Settings from the environment, read once through a cached getter (no import-time state)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+def default_home() -> Path:
+    """Where lakeopt keeps its local state (task store, embedded Redis, caches)."""
+    return Path(os.environ.get("LAKEOPT_HOME", Path.home() / ".lakeopt"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None
+    database_url: str
+    driver_dir: Path
+    llm_base_url: str | None
+    llm_api_key: str | None
+    llm_model: str | None
+    #: Wall-clock limit of one task, seconds (the contract allows 15 minutes).
+    task_time_limit: float
+    #: Timeout of one JDBC statement, seconds.
+    jdbc_statement_timeout: float
+    home: Path
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def load_settings() -> Settings:
+    """Build settings from the current environment (uncached; tests call this directly)."""
+    home = default_home()
+    return Settings(
+        redis_url=os.environ.get("REDIS_URL") or None,
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{home / 'tasks.db'}",
+        driver_dir=Path(os.environ.get("LAKEOPT_DRIVER_DIR") or home / "drivers"),
+        llm_base_url=os.environ.get("LLM_BASE_URL") or None,
+        llm_api_key=os.environ.get("LLM_API_KEY") or None,
+        llm_model=os.environ.get("LLM_MODEL") or None,
+        task_time_limit=_float_env("LAKEOPT_TASK_TIME_LIMIT", 900.0),
+        jdbc_statement_timeout=_float_env("LAKEOPT_JDBC_TIMEOUT", 60.0),
+        home=home,
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()
