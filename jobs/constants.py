@@ -14,7 +14,7 @@ OPTIMIZE_JOB = "optimize_task"
 TASK_CHANNEL_PREFIX = "lakeopt:task:"
 
 #: Prefix of the short-lived key that carries a task's JDBC secret to the worker.
-TASK_SECRET_PREFIX = "lakeopt:secret:"
+TASK_SECRET_PREFIX = "lakeopt:secret:"  # noqa: S105 - a key prefix, not a password
 
 
 def task_channel(task_id: uuid.UUID | str) -> str:

@@ -84,10 +84,11 @@ def parse_workload(data: Any) -> Workload:
     >>> parse_workload({"ddl": [{"statement": "CREATE TABLE c.s.t (a int)"}],
     ...                 "queries": [{"queryid": "q1", "query": "SELECT a FROM c.s.t"}]}).queries[0].runquantity
     1
-    >>> parse_workload({"ddl": [], "queries": []})
-    Traceback (most recent call last):
-    ...
-    jobs.workload.WorkloadError: ddl: List should have at least 1 item after validation, not 0; queries: List should have at least 1 item after validation, not 0
+    >>> try:
+    ...     parse_workload({"ddl": [], "queries": [{"queryid": "q1", "query": "SELECT 1", "runquantity": "x"}]})
+    ... except WorkloadError as exc:
+    ...     [field for field, _ in exc.problems]
+    ['ddl', 'queries[0].runquantity']
     """
     if not isinstance(data, dict):
         raise WorkloadError([("", "the workload must be a JSON object with 'ddl' and 'queries'")])

@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gql_app gql_app
+COPY jobs jobs
+COPY lakeopt lakeopt
+RUN pip install --no-cache-dir .
+ENV LAKEOPT_HOME=/data DATABASE_URL=sqlite:////data/tasks.db
+VOLUME /data
+EXPOSE 8000
+CMD ["lakeopt", "api", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,71 @@
+"""The ASGI app factory: GraphQL at /graphql, the REST routes, and operational endpoints.
+
+Clients (Redis pool, task store, event hub) are created in the lifespan, never at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gql_app import ops_routes, rest_routes
+from gql_app.graphql_schema import create_schema
+from gql_app.metrics import Metrics, MetricsMiddleware
+from jobs.log_redaction import install_log_redaction
+from jobs.settings import Settings, get_settings
+from jobs.task_events import TaskEventHub
+from jobs.task_service import TaskService
+from jobs.task_store import TaskStore
+
+
+class LakeoptGraphQL(GraphQL[dict[str, Any], None]):
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> dict[str, Any]:
+        state = request.app.state
+        return {"service": state.service, "hub": state.hub, "metrics": state.metrics}
+
+
+def create_app(settings: Settings | None = None, *, redis_url: str | None = None) -> Starlette:
+    """Build the app; ``redis_url`` overrides ``settings.redis_url`` (the CLI's embedded Redis)."""
+    settings = settings or get_settings()
+    url = redis_url or settings.redis_url
+    if not url:
+        raise ValueError("REDIS_URL is not set (lakeopt serve starts an embedded Redis when it is unset)")
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        install_log_redaction()
+        store = TaskStore.from_url(settings.database_url)
+        redis = await create_pool(RedisSettings.from_dsn(url))
+        hub = TaskEventHub(redis)
+        await hub.start()
+        metrics.bind_subscribers(lambda: hub.subscriber_count)
+        app.state.service = TaskService(store, redis, settings)
+        app.state.hub = hub
+        app.state.metrics = metrics
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await redis.aclose()
+            store.close()
+
+    graphql = LakeoptGraphQL(create_schema(), graphql_ide="graphiql")
+    routes = [
+        *rest_routes.routes,
+        *ops_routes.routes,
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])

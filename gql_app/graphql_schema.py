@@ -1,0 +1,110 @@
+"""The GraphQL schema: ``submitTask``, ``task(id)`` and the ``taskStatus(id)`` subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.types import Info
+
+from gql_app.graphql_types import (
+    FieldError,
+    InputError,
+    ServiceUnavailable,
+    SubmitTaskResult,
+    Task,
+    TaskEvent,
+    TaskInput,
+    TaskNotFound,
+    TaskResult,
+    TaskStatusResult,
+)
+from gql_app.submission import SubmissionRefused, submit_workload
+from jobs.task_events import TaskEventHub
+from jobs.task_service import QueueUnavailable, TaskService
+
+#: How often a subscriber re-reads the store when no event arrives (missed message safety net).
+RESYNC_SECONDS = 5.0
+
+
+def _service(info: Info[Any, Any]) -> TaskService:
+    service: TaskService = info.context["service"]
+    return service
+
+
+def _not_found(task_id: uuid.UUID) -> TaskNotFound:
+    return TaskNotFound(id=task_id, message=f"no task with id {task_id}")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A task by id.")
+    async def task(self, info: Info[Any, Any], id: uuid.UUID) -> TaskResult:
+        record = await _service(info).get(id)
+        return Task.from_record(record) if record else _not_found(id)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Submit a workload; the task is RUNNING from this moment.")
+    async def submit_task(self, info: Info[Any, Any], input: TaskInput) -> SubmitTaskResult:
+        try:
+            record = await submit_workload(_service(info), input.to_dict())
+        except SubmissionRefused as exc:
+            return InputError(message=str(exc), fields=[FieldError(field=f, message=m) for f, m in exc.error.problems])
+        except QueueUnavailable as exc:
+            return ServiceUnavailable(message=str(exc))
+        return Task.from_record(record)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The task's current state, then every change; completes after DONE or FAILED.")
+    async def task_status(
+        self,
+        info: Info[Any, Any],
+        id: uuid.UUID,
+    ) -> AsyncGenerator[TaskStatusResult, None]:
+        service = _service(info)
+        hub: TaskEventHub = info.context["hub"]
+        # Subscribe before reading the store so no event falls between the two.
+        async with hub.subscribe(id) as queue:
+            record = await service.get(id)
+            if record is None:
+                yield _not_found(id)
+                return
+            last_seq = record.seq
+            yield TaskEvent.from_event(record.event())
+            finished = record.finished
+            while not finished:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=RESYNC_SECONDS)
+                except TimeoutError:
+                    fresh = await service.get(id)
+                    if fresh is None or fresh.seq <= last_seq:
+                        continue
+                    event = fresh.event()
+                if event["seq"] <= last_seq:
+                    continue
+                last_seq = event["seq"]
+                finished = event["status"] != "RUNNING"
+                yield TaskEvent.from_event(event)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    # Validation and syntax errors have no original error and say what the client got wrong.
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+def create_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[MaskErrors(should_mask_error=_should_mask)],  # type: ignore[list-item]  # instances are accepted
+    )

@@ -1,0 +1,216 @@
+"""Strawberry types of the public GraphQL API (``schema.graphql`` is generated from these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import uuid
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from jobs.result import PlanResult, TaskReport
+from jobs.task_store import TaskRecord
+
+
+@strawberry.enum(description="RUNNING from acceptance until the plan is ready (DONE) or the task failed (FAILED).")
+class TaskStatus(enum.Enum):
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="One SQL statement of the plan.")
+class Statement:
+    statement: str
+
+
+@strawberry.type(description="An input query rewritten to read the new schema.")
+class RewrittenQuery:
+    queryid: str
+    query: str
+
+
+@strawberry.type(description="The plan: run ddl, then migrations, in order; then the rewritten queries.")
+class Plan:
+    ddl: list[Statement]
+    migrations: list[Statement]
+    queries: list[RewrittenQuery]
+
+    @classmethod
+    def from_result(cls, result: PlanResult) -> Plan:
+        return cls(
+            ddl=[Statement(statement=s.statement) for s in result.ddl],
+            migrations=[Statement(statement=s.statement) for s in result.migrations],
+            queries=[RewrittenQuery(queryid=q.queryid, query=q.query) for q in result.queries],
+        )
+
+
+@strawberry.type(description="Why a query kept its requalified original form.")
+class QueryNote:
+    queryid: str
+    note: str
+
+
+@strawberry.type(description="What the task learned beside the plan.")
+class Report:
+    warnings: list[str]
+    recommendations: list[str]
+    query_notes: list[QueryNote]
+    explanation: str | None = strawberry.field(description="Markdown explanation of the plan, when available.")
+
+    @classmethod
+    def from_report(cls, report: TaskReport) -> Report:
+        return cls(
+            warnings=report.warnings,
+            recommendations=report.recommendations,
+            query_notes=[QueryNote(queryid=k, note=v) for k, v in report.query_notes.items()],
+            explanation=report.explanation,
+        )
+
+
+@strawberry.type(description="An optimization task.")
+class Task:
+    id: uuid.UUID
+    status: TaskStatus
+    stage: str = strawberry.field(
+        description="parse, profile, optimize, llm, validate; queued before, done/failed after."
+    )
+    progress: float = strawberry.field(description="0..1")
+    message: str
+    error: str | None
+    url: str | None = strawberry.field(description="The JDBC URL, password redacted.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    finished_at: dt.datetime | None
+    attempts: int
+    _result_json: strawberry.Private[str | None]
+    _report_json: strawberry.Private[str | None]
+    _profile_json: strawberry.Private[str | None]
+
+    @strawberry.field(description="The plan; null until the task is DONE.")
+    def result(self) -> Plan | None:
+        if self._result_json is None:
+            return None
+        return Plan.from_result(PlanResult.model_validate_json(self._result_json))
+
+    @strawberry.field(description="Warnings, recommendations and notes; null until the task finished.")
+    def report(self) -> Report | None:
+        if self._report_json is None:
+            return None
+        return Report.from_report(TaskReport.model_validate_json(self._report_json))
+
+    @strawberry.field(description="Statistics read from the live database (DatabaseProfile as JSON), if any.")
+    def profile(self) -> JSON | None:
+        if self._profile_json is None:
+            return None
+        value: Any = json.loads(self._profile_json)
+        return value  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_record(cls, record: TaskRecord) -> Task:
+        return cls(
+            id=record.id,
+            status=TaskStatus(record.status.value),
+            stage=record.stage,
+            progress=record.progress,
+            message=record.message,
+            error=record.error,
+            url=record.url_redacted,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            finished_at=record.finished_at,
+            attempts=record.attempts,
+            _result_json=record.result_json,
+            _report_json=record.report_json,
+            _profile_json=record.profile_json,
+        )
+
+
+@strawberry.type(description="A progress event of a task, as the worker published it.")
+class TaskEvent:
+    task_id: uuid.UUID
+    seq: int = strawberry.field(description="Increases with every change of the task.")
+    status: TaskStatus
+    stage: str
+    progress: float
+    message: str
+    error: str | None
+    published_at: float | None = strawberry.field(
+        description="Unix time the worker published this event; null for the state read from the store."
+    )
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> TaskEvent:
+        return cls(
+            task_id=uuid.UUID(event["task_id"]),
+            seq=int(event["seq"]),
+            status=TaskStatus(event["status"]),
+            stage=str(event["stage"]),
+            progress=float(event["progress"]),
+            message=str(event["message"]),
+            error=event.get("error"),
+            published_at=event.get("published_at"),
+        )
+
+
+@strawberry.type(description="One invalid input field.")
+class FieldError:
+    field: str = strawberry.field(
+        description="Path of the field, e.g. queries[2].runquantity; empty for the whole input."
+    )
+    message: str
+
+
+@strawberry.type(description="The input was refused; nothing was stored.")
+class InputError:
+    message: str
+    fields: list[FieldError]
+
+
+@strawberry.type(description="The service could not queue the task right now; retry later.")
+class ServiceUnavailable:
+    message: str
+
+
+@strawberry.type(description="No task has this id.")
+class TaskNotFound:
+    id: uuid.UUID
+    message: str
+
+
+SubmitTaskResult = Annotated[Task | InputError | ServiceUnavailable, strawberry.union("SubmitTaskResult")]
+TaskResult = Annotated[Task | TaskNotFound, strawberry.union("TaskResult")]
+TaskStatusResult = Annotated[TaskEvent | TaskNotFound, strawberry.union("TaskStatusResult")]
+
+
+@strawberry.input(description="One DDL statement (one table).")
+class DdlStatementInput:
+    statement: str
+
+
+@strawberry.input(description="A workload query with its run statistics.")
+class QueryInput:
+    queryid: str
+    query: str
+    runquantity: int = strawberry.field(description="How many times it runs.")
+    executiontime: float | None = strawberry.field(default=None, description="Seconds per run.")
+
+
+@strawberry.input(description="What POST /new takes: the JDBC URL, the DDL and the queries.")
+class TaskInput:
+    url: str | None = None
+    ddl: list[DdlStatementInput]
+    queries: list[QueryInput]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "ddl": [{"statement": d.statement} for d in self.ddl],
+            "queries": [
+                {"queryid": q.queryid, "query": q.query, "runquantity": q.runquantity, "executiontime": q.executiontime}
+                for q in self.queries
+            ],
+        }

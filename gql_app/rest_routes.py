@@ -1,0 +1,124 @@
+"""The REST routes existing clients speak (see the contract): /new, /status, /getresult.
+
+Domain errors map to status codes: 400 missing/malformed task id, 404 unknown task, 409 not
+ready or failed, 413 body too large, 422 invalid workload, 503 queue unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from gql_app.submission import SubmissionRefused, submit_workload
+from jobs.task_service import QueueUnavailable, TaskService
+from jobs.task_store import TaskRecord, TaskStatus
+from jobs.workload import MAX_WORKLOAD_BYTES
+
+
+class ApiError(Exception):
+    def __init__(self, status_code: int, message: str, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.fields = fields or []
+
+    def response(self) -> JSONResponse:
+        body: dict[str, Any] = {"error": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return JSONResponse(body, status_code=self.status_code)
+
+
+def _service(request: Request) -> TaskService:
+    service: TaskService = request.app.state.service
+    return service
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_WORKLOAD_BYTES:
+        raise ApiError(413, f"request body larger than {MAX_WORKLOAD_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_WORKLOAD_BYTES:
+            raise ApiError(413, f"request body larger than {MAX_WORKLOAD_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _task_id(request: Request) -> uuid.UUID:
+    """The id from ``task_id=``, ``taskid=`` or a bare ``?<uuid>`` query string."""
+    params = request.query_params
+    raw = params.get("task_id") or params.get("taskid")
+    if raw is None:
+        bare = request.url.query.strip()
+        if bare and "=" not in bare and "&" not in bare:
+            raw = bare
+    if not raw:
+        raise ApiError(400, "missing task id: pass ?task_id=<uuid>")
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError:
+        raise ApiError(400, f"task id is not a UUID: {raw[:64]!r}") from None
+
+
+async def _existing(request: Request) -> TaskRecord:
+    task_id = _task_id(request)
+    record = await _service(request).get(task_id)
+    if record is None:
+        raise ApiError(404, f"no task with id {task_id}")
+    return record
+
+
+async def new_task(request: Request) -> JSONResponse:
+    try:
+        body = await _read_body(request)
+        if not body.strip():
+            raise ApiError(422, "empty body: send the workload as JSON")
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise ApiError(422, f"body is not valid JSON{where}") from None
+        record = await submit_workload(_service(request), payload)
+    except ApiError as exc:
+        return exc.response()
+    except SubmissionRefused as exc:
+        fields = [{"field": field, "message": message} for field, message in exc.error.problems]
+        return ApiError(422, str(exc), fields).response()
+    except QueueUnavailable as exc:
+        return ApiError(503, str(exc)).response()
+    return JSONResponse({"taskid": str(record.id)})
+
+
+async def task_status(request: Request) -> JSONResponse:
+    try:
+        record = await _existing(request)
+    except ApiError as exc:
+        return exc.response()
+    return JSONResponse({"status": record.status.value})
+
+
+async def task_result(request: Request) -> JSONResponse:
+    try:
+        record = await _existing(request)
+        if record.status is TaskStatus.RUNNING:
+            raise ApiError(409, f"task is still RUNNING (stage {record.stage}, {record.progress:.0%})")
+        if record.status is TaskStatus.FAILED or record.result_json is None:
+            raise ApiError(409, f"task FAILED: {record.error or 'no result'}")
+    except ApiError as exc:
+        return exc.response()
+    return JSONResponse(json.loads(record.result_json))
+
+
+routes = [
+    Route("/new", new_task, methods=["POST"]),
+    Route("/status", task_status, methods=["GET"]),
+    Route("/getresult", task_result, methods=["GET"]),
+]

@@ -1,0 +1,29 @@
+"""Turning a client's payload into an accepted task, shared by REST and GraphQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.engine import PlanningError
+
+from jobs.task_service import TaskService
+from jobs.task_store import TaskRecord
+from jobs.workload import WorkloadError, parse_workload
+
+
+class SubmissionRefused(ValueError):
+    """The payload was refused; ``error.problems`` names each bad field."""
+
+    def __init__(self, error: WorkloadError) -> None:
+        self.error = error
+        super().__init__(f"invalid input: {error}")
+
+
+async def submit_workload(service: TaskService, payload: Any) -> TaskRecord:
+    try:
+        workload = parse_workload(payload)
+        return await service.submit(workload)
+    except PlanningError as exc:
+        raise SubmissionRefused(WorkloadError([(exc.field, exc.reason)])) from None
+    except WorkloadError as exc:
+        raise SubmissionRefused(exc) from None

@@ -1,0 +1,122 @@
+"""The optimization pipeline one task runs, stage by stage, reporting progress.
+
+Used by the arq worker and in-process by ``lakeopt optimize``. Stages, in order:
+``parse`` -> ``profile`` (live database, optional) -> ``optimize`` (rule engine) -> ``llm``
+(optional) -> ``validate``. A database or LLM problem becomes a warning; only input the
+engine cannot plan at all (an unparsable DDL statement) fails the task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+from dataclasses import dataclass
+
+from jobs.profile import DatabaseProfile
+from jobs.result import PlanResult, TaskReport
+from jobs.settings import Settings
+from jobs.workload import Workload
+
+#: Stage names in the order a task goes through them.
+STAGES = ("parse", "profile", "optimize", "llm", "validate")
+
+#: async (stage, progress 0..1, message) -> None
+ProgressCallback = Callable[[str, float, str], Coroutine[Any, Any, None]]
+
+
+class PlanInvalid(RuntimeError):
+    """The plan failed the contract checks; the task fails rather than return it."""
+
+
+@dataclass
+class PipelineOutcome:
+    result: PlanResult
+    report: TaskReport
+    profile: DatabaseProfile | None
+
+
+async def _collect_profile(
+    url: str, workload: Workload, settings: Settings, progress: ProgressCallback
+) -> DatabaseProfile:
+    from jobs.jdbc.profiler import collect_profile
+
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Future[None]] = set()
+
+    def on_progress(message: str, fraction: float) -> None:
+        # Called from the JDBC thread: hop back onto the loop to publish.
+        future: concurrent.futures.Future[None] = asyncio.run_coroutine_threadsafe(
+            progress("profile", 0.05 + 0.4 * fraction, message), loop
+        )
+        pending.add(asyncio.wrap_future(future, loop=loop))
+
+    profile: DatabaseProfile = await asyncio.to_thread(
+        collect_profile, url, workload, settings, on_progress=on_progress
+    )
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    return profile
+
+
+async def run_pipeline(
+    workload: Workload,
+    *,
+    url: str | None,
+    settings: Settings,
+    progress: ProgressCallback,
+    deadline: float | None = None,
+) -> PipelineOutcome:
+    """Plan ``workload``; ``url`` is the unredacted JDBC URL, ``deadline`` a ``time.monotonic()``."""
+    from jobs.engine import check_ddl, optimize
+    from jobs.engine.validate import validate_result
+
+    await progress("parse", 0.02, f"{len(workload.ddl)} DDL statements, {len(workload.queries)} queries")
+    check_ddl(workload)
+
+    profile: DatabaseProfile | None = None
+    warnings: list[str] = []
+    if url:
+        await progress("profile", 0.05, "reading statistics from the database")
+        profile = await _collect_profile(url, workload, settings, progress)
+        warnings.extend(profile.warnings)
+        await progress("profile", 0.45, f"profiled {len(profile.tables)} tables")
+    else:
+        warnings.append("no JDBC URL given: planned from the DDL and the workload alone")
+
+    await progress("optimize", 0.5, "applying the rules")
+    plan = await asyncio.to_thread(optimize, workload, profile)
+    result, report = plan.result, plan.report
+    report.warnings[:0] = warnings
+    await progress("optimize", 0.8, f"{len(report.recommendations)} recommendations")
+
+    if settings.llm_enabled:
+        from jobs.llm.stage import llm_assist
+
+        budget = 120.0 if deadline is None else max(0.0, deadline - time.monotonic() - 30.0)
+
+        async def llm_progress(message: str, fraction: float) -> None:
+            await progress("llm", 0.8 + 0.15 * fraction, message)
+
+        await progress("llm", 0.8, "asking the LLM for rewrites")
+        outcome = await llm_assist(
+            workload,
+            result,
+            report,
+            profile,
+            settings,
+            checker=None,
+            budget_seconds=budget,
+            on_progress=llm_progress,
+        )
+        result = outcome.result
+        report.warnings.extend(outcome.warnings)
+        report.explanation = outcome.explanation
+
+    await progress("validate", 0.97, "checking the plan against the contract")
+    problems = validate_result(workload, result)
+    if problems:
+        raise PlanInvalid("the plan failed validation: " + "; ".join(problems[:5]))
+    return PipelineOutcome(result=result, report=report, profile=profile)

@@ -1,0 +1,5 @@
+import sys
+
+from lakeopt.cli import main
+
+sys.exit(main())

@@ -1,0 +1,158 @@
+"""The ``lakeopt`` command: serve, api, worker, optimize, verify, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from jobs.settings import Settings, get_settings
+
+log = logging.getLogger("lakeopt")
+
+
+@contextlib.contextmanager
+def _redis_url(settings: Settings, *, embedded_ok: bool) -> Iterator[str]:
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    if not embedded_ok:
+        raise SystemExit("REDIS_URL is not set; set it, or use `lakeopt serve`, which starts an embedded Redis")
+    from jobs.redis_server import running_redis
+
+    with running_redis(settings.home / "redis") as url:
+        log.info("started an embedded Redis at %s (set REDIS_URL to use your own)", url)
+        yield url
+
+
+async def _run_services(settings: Settings, redis_url: str, *, host: str, port: int, api: bool, worker: bool) -> None:
+    import uvicorn
+
+    from jobs.worker import create_worker
+
+    runners: list[asyncio.Task[object]] = []
+    arq_worker = create_worker(settings, redis_url, handle_signals=not api) if worker else None
+    if api:
+        from gql_app.app import create_app
+
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, redis_url=redis_url), host=host, port=port))
+        runners.append(asyncio.create_task(server.serve()))
+    if arq_worker is not None:
+        runners.append(asyncio.create_task(arq_worker.async_run()))
+    try:
+        # The API owns the signals when it runs: once it stops, the worker stops too.
+        await asyncio.wait(runners, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for runner in runners:
+            runner.cancel()
+        if arq_worker is not None:
+            await arq_worker.close()
+        await asyncio.gather(*runners, return_exceptions=True)
+
+
+def cmd_serve(args: argparse.Namespace, *, api: bool = True, worker: bool = True) -> int:
+    settings = get_settings()
+    with _redis_url(settings, embedded_ok=args.command == "serve") as url:
+        asyncio.run(_run_services(settings, url, host=args.host, port=args.port, api=api, worker=worker))
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from jobs.pipeline import run_pipeline
+    from jobs.workload import WorkloadError, parse_workload_json
+
+    settings = get_settings()
+    try:
+        workload = parse_workload_json(Path(args.workload).read_bytes())
+    except OSError as exc:
+        print(f"lakeopt: cannot read {args.workload}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except WorkloadError as exc:
+        print(f"lakeopt: {args.workload}: {exc}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+
+    async def progress(stage: str, fraction: float, message: str) -> None:
+        print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr)
+
+    from jobs.engine import PlanningError
+
+    try:
+        outcome = asyncio.run(
+            run_pipeline(
+                workload,
+                url=args.url if args.url is not None else workload.url,
+                settings=settings,
+                progress=progress,
+                deadline=started + settings.task_time_limit,
+            )
+        )
+    except PlanningError as exc:
+        print(f"lakeopt: {args.workload}: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(outcome.result.model_dump(mode="json"), indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    else:
+        print(text)
+    if args.report:
+        Path(args.report).write_text(outcome.report.model_dump_json(indent=2) + "\n")
+    for warning in outcome.report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for line in outcome.report.recommendations:
+        print(f"recommendation: {line}", file=sys.stderr)
+    if outcome.report.explanation:
+        print("\n" + outcome.report.explanation, file=sys.stderr)
+    print(f"done in {time.monotonic() - started:.2f} s", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lakeopt", description="Workload-driven schema and query optimizer")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, help_text in (
+        ("serve", "API and worker in one process (embedded Redis when REDIS_URL is unset)"),
+        ("api", "the HTTP API only (needs REDIS_URL)"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.set_defaults(func=lambda a, api_only=name == "api": cmd_serve(a, worker=not api_only))
+
+    p = sub.add_parser("worker", help="an arq worker (needs REDIS_URL)")
+    p.set_defaults(func=lambda a: cmd_serve(a, api=False), host=None, port=None)
+
+    p = sub.add_parser("optimize", help="plan a workload in-process and print the result JSON")
+    p.add_argument("workload", metavar="WORKLOAD.json")
+    p.add_argument("--url", help="JDBC URL to profile (default: the workload's url)")
+    p.add_argument("-o", "--output", metavar="RESULT.json", help="write the result here instead of stdout")
+    p.add_argument("--report", metavar="REPORT.json", help="also write the report (warnings, rationale)")
+    p.set_defaults(func=cmd_optimize)
+
+    with contextlib.suppress(ImportError):
+        from lakeopt import verify_command
+
+        verify_command.register(sub)
+    with contextlib.suppress(ImportError):
+        from lakeopt import sandbox_commands
+
+        sandbox_commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

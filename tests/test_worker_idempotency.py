@@ -1,0 +1,73 @@
+"""arq may run a job twice: a second run must not duplicate or corrupt anything."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+
+from jobs.settings import load_settings
+from jobs.task_service import TaskService
+from jobs.task_store import TaskStatus, TaskStore
+from jobs.worker import optimize_task, sweep_overdue
+from jobs.workload import parse_workload
+from tests.conftest import load_workload
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+async def context(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tasks.db'}")
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)
+    settings = load_settings()
+    store = TaskStore.from_url(settings.database_url)
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    await redis.flushdb()
+    yield {"store": store, "redis": redis, "settings": settings, "service": TaskService(store, redis, settings)}
+    await redis.aclose()
+    store.close()
+
+
+async def test_second_run_of_a_finished_task_changes_nothing(context: dict[str, Any]) -> None:
+    workload = parse_workload({k: v for k, v in load_workload("tpcds.json").items() if k != "url"})
+    record = await context["service"].submit(workload)
+    assert await optimize_task(context, str(record.id)) == "DONE"
+    done = await context["store"].get(record.id)
+    assert await optimize_task(context, str(record.id)) == "DONE"
+    again = await context["store"].get(record.id)
+    assert again == done, "a rerun of a finished task must not touch it"
+    result = json.loads(again.result_json)
+    assert [q["queryid"] for q in result["queries"]] == [q.queryid for q in workload.queries]
+
+
+async def test_rerun_of_an_interrupted_task_finishes_it_once(context: dict[str, Any]) -> None:
+    workload = parse_workload({k: v for k, v in load_workload("flights.json").items() if k != "url"})
+    record = await context["service"].submit(workload)
+    store: TaskStore = context["store"]
+    # A first attempt that died half-way: attempts=1, stage mid-pipeline, no result.
+    await store.start_attempt(record.id)
+    await store.set_progress(record.id, stage="optimize", progress=0.5)
+    assert await optimize_task(context, str(record.id)) == "DONE"
+    finished = await store.get(record.id)
+    assert finished is not None and finished.attempts == 2 and finished.status is TaskStatus.DONE
+    assert len(json.loads(finished.result_json or "")["queries"]) == len(workload.queries)
+
+
+async def test_job_for_unknown_task_is_ignored(context: dict[str, Any]) -> None:
+    assert await optimize_task(context, str(uuid.uuid4())) == "UNKNOWN"
+
+
+async def test_overdue_task_is_failed_by_the_sweep(context: dict[str, Any]) -> None:
+    store: TaskStore = context["store"]
+    task_id = uuid.uuid4()
+    await store.create(task_id, workload_json="{}", url_redacted=None, time_limit=-1)
+    assert await sweep_overdue(context) == 1
+    record = await store.get(task_id)
+    assert record is not None and record.status is TaskStatus.FAILED and "time limit" in (record.error or "")
+    assert await optimize_task(context, str(task_id)) == "FAILED", "a late job must not reopen it"
