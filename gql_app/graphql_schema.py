@@ -106,5 +106,5 @@ def create_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[MaskErrors(should_mask_error=_should_mask)],  # type: ignore[list-item]  # instances are accepted
+        extensions=[lambda: MaskErrors(should_mask_error=_should_mask)],
     )

@@ -32,10 +32,16 @@ class LiveService:
         return self.base_url.replace("http://", "ws://") + "/graphql"
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        log = self.worker_log.open("ab")
-        process = subprocess.Popen([self.python, "-m", "lakeopt", "worker"], env=self.env, stdout=log, stderr=log)
+        with self.worker_log.open("ab") as log:  # the child keeps its own descriptor
+            process = subprocess.Popen([self.python, "-m", "lakeopt", "worker"], env=self.env, stdout=log, stderr=log)
         self.processes["worker"] = process
         return process
+
+    def stop_worker(self) -> None:
+        """Stop the worker gracefully (SIGTERM), so tasks wait in the queue until it starts again."""
+        process = self.processes.pop("worker")
+        process.terminate()
+        process.wait(timeout=30)
 
     def kill_worker(self) -> None:
         process = self.processes.pop("worker")
@@ -94,10 +100,10 @@ def start_service(
         env=env,
         python=python,
     )
-    api_log = service.api_log.open("ab")
-    api = subprocess.Popen(
-        [python, "-m", "lakeopt", "api", "--port", str(port)], env=env, stdout=api_log, stderr=api_log
-    )
+    with service.api_log.open("ab") as api_log:  # the child keeps its own descriptor
+        api = subprocess.Popen(
+            [python, "-m", "lakeopt", "api", "--port", str(port)], env=env, stdout=api_log, stderr=api_log
+        )
     service.processes["api"] = api
     try:
         _wait_ready(service.base_url, api, service.api_log)

@@ -26,9 +26,9 @@ subscription($id: UUID!) { taskStatus(id: $id) { __typename
 """
 
 
-async def subscribe(ws_url: str, task_id: str) -> list[dict[str, Any]]:
+async def subscribe(ws_url: str, task_id: str, first: asyncio.Event | None = None) -> list[dict[str, Any]]:
     """Every event of a graphql-transport-ws subscription until the server completes it."""
-    events = []
+    events: list[dict[str, Any]] = []
     async with websockets.connect(ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]) as ws:
         await ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -44,6 +44,8 @@ async def subscribe(ws_url: str, task_id: str) -> list[dict[str, Any]]:
             assert message["type"] == "next", message
             assert "errors" not in message["payload"], message
             events.append(message["payload"]["data"]["taskStatus"])
+            if first is not None:
+                first.set()
 
 
 async def poll_rest(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
@@ -70,57 +72,62 @@ async def poll_graphql(client: httpx.AsyncClient, task_id: str) -> dict[str, Any
         await asyncio.sleep(0.02)
 
 
+async def follow_with_three_clients(
+    service: LiveService, workload: dict[str, Any]
+) -> tuple[str, list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """Submit with the worker stopped, attach all three clients, then start the worker."""
+    service.stop_worker()
+    async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as client:
+        try:
+            response = await client.post("/new", json=workload)
+            assert response.status_code == 200, response.text
+            task_id = response.json()["taskid"]
+            assert (await client.get("/status", params={"task_id": task_id})).json() == {"status": "RUNNING"}
+            subscribed = asyncio.Event()
+            followers = asyncio.gather(
+                subscribe(service.ws_url, task_id, subscribed),
+                poll_rest(client, task_id),
+                poll_graphql(client, task_id),
+            )
+            await asyncio.wait_for(subscribed.wait(), timeout=30)
+        finally:
+            service.start_worker()
+        events, rest_result, graphql_result = await followers
+    return task_id, events, rest_result, graphql_result
+
+
 async def test_three_kinds_of_client_follow_one_task(live_service: LiveService) -> None:
     workload = load_workload("tpcds.json")
-    async with httpx.AsyncClient(base_url=live_service.base_url, timeout=30) as client:
-        # The subscriber connects first so it sees the task from its first event on.
-        response = await client.post("/new", json=workload)
-        assert response.status_code == 200, response.text
-        task_id = response.json()["taskid"]
-        events, rest_result, graphql_result = await asyncio.gather(
-            subscribe(live_service.ws_url, task_id), poll_rest(client, task_id), poll_graphql(client, task_id)
-        )
+    workload.pop("url")
+    _, events, rest_result, graphql_result = await follow_with_three_clients(live_service, workload)
 
     assert rest_result == graphql_result
     assert contract_problems(workload, rest_result) == []
     assert [e["__typename"] for e in events] == ["TaskEvent"] * len(events)
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(set(seqs)), "events arrive once each, in order"
+    assert events[0]["stage"] == "queued"
     assert events[-1]["status"] == "DONE" and events[-1]["progress"] == 1.0
     assert all(e["status"] == "RUNNING" for e in events[:-1])
-
-
-async def test_subscriber_sees_every_stage_in_order(live_service: LiveService) -> None:
-    workload = load_workload("flights.json")
-    workload.pop("url")  # no database: the profile stage is skipped
-    async with websockets.connect(
-        live_service.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
-    ) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        # Submit through GraphQL on the same socket's server, then subscribe: the first event
-        # is the stored state, later ones come from the worker.
-        async with httpx.AsyncClient(base_url=live_service.base_url) as client:
-            mutation = "mutation($i: TaskInput!) { submitTask(input: $i) { __typename ... on Task { id } } }"
-            body = (await client.post("/graphql", json={"query": mutation, "variables": {"i": workload}})).json()
-        task = body["data"]["submitTask"]
-        assert task["__typename"] == "Task"
-        events = await subscribe(live_service.ws_url, task["id"])
+    # Every stage a task without a database goes through, in pipeline order.
     stages = [e["stage"] for e in events]
-    order = ["queued", "starting", "parse", "optimize", "validate", "done"]
-    seen = [s for s in order if s in stages]
-    assert seen[-1] == "done"
-    assert [s for s in stages if s in order] == sorted((s for s in stages if s in order), key=order.index)
+    assert list(dict.fromkeys(stages)) == ["queued", "starting", "parse", "optimize", "validate", "done"]
     progress = [e["progress"] for e in events]
     assert progress == sorted(progress)
 
 
-async def test_subscribing_to_a_finished_task_yields_its_state_and_completes(live_service: LiveService) -> None:
+async def test_graphql_submission_and_late_subscriber(live_service: LiveService) -> None:
     workload = load_workload("questsH.json")
+    workload.pop("url")
+    mutation = "mutation($i: TaskInput!) { submitTask(input: $i) { __typename ... on Task { id status stage } } }"
     async with httpx.AsyncClient(base_url=live_service.base_url) as client:
-        task_id = (await client.post("/new", json=workload)).json()["taskid"]
-        await poll_rest(client, task_id)
-    events = await subscribe(live_service.ws_url, task_id)
+        body = (await client.post("/graphql", json={"query": mutation, "variables": {"i": workload}})).json()
+        task = body["data"]["submitTask"]
+        assert task["__typename"] == "Task" and task["status"] == "RUNNING" and task["stage"] == "queued"
+        result = await poll_rest(client, task["id"])
+    assert contract_problems(workload, result) == []
+    # Subscribing after the end yields the final state once and completes.
+    events = await subscribe(live_service.ws_url, task["id"])
     assert len(events) == 1 and events[0]["status"] == "DONE"
 
 
@@ -132,6 +139,7 @@ async def test_subscribing_to_an_unknown_task_is_a_typed_error(live_service: Liv
 @pytest.mark.parametrize("name", ["flights.json", "questsH.json", "tpcds.json"])
 def test_each_shared_workload_yields_a_contract_valid_plan(live_service: LiveService, name: str) -> None:
     workload = load_workload(name)
+    workload.pop("url")
     task_id = httpx.post(f"{live_service.base_url}/new", json=workload).json()["taskid"]
     assert live_service.wait_for_status(task_id, {"DONE", "FAILED"}) == "DONE"
     result = httpx.get(f"{live_service.base_url}/getresult", params={"taskid": task_id}).json()
