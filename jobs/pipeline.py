@@ -12,8 +12,8 @@ import asyncio
 import concurrent.futures
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from jobs.profile import DatabaseProfile
 from jobs.result import PlanResult, TaskReport

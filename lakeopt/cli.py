@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -58,6 +59,11 @@ async def _run_services(settings: Settings, redis_url: str, *, host: str, port: 
 
 def cmd_serve(args: argparse.Namespace, *, api: bool = True, worker: bool = True) -> int:
     settings = get_settings()
+    if api:
+        # uvicorn re-raises the signal that stopped it; a no-op handler lets the worker and the
+        # embedded Redis shut down cleanly instead of dying with the process.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: None)
     with _redis_url(settings, embedded_ok=args.command == "serve") as url:
         asyncio.run(_run_services(settings, url, host=args.host, port=args.port, api=api, worker=worker))
     return 0

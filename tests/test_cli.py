@@ -1,0 +1,79 @@
+"""The ``lakeopt`` command as a newcomer runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jobs.redis_server import free_port
+from tests.conftest import WORKLOADS, load_workload
+from tests.contract_rules import contract_problems
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lakeopt", *args], capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def test_optimize_writes_a_contract_valid_result(tmp_path: Path) -> None:
+    workload = load_workload("questsH.json")
+    workload.pop("url")
+    source = tmp_path / "workload.json"
+    source.write_text(json.dumps(workload))
+    out = tmp_path / "result.json"
+    done = _run("optimize", str(source), "-o", str(out), "--report", str(tmp_path / "report.json"))
+    assert done.returncode == 0, done.stderr
+    assert "optimize:" in done.stderr and "validate:" in done.stderr
+    assert contract_problems(workload, json.loads(out.read_text())) == []
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert any("no JDBC URL" in w for w in report["warnings"])
+
+
+def test_optimize_names_the_problem_in_bad_files(tmp_path: Path) -> None:
+    done = _run("optimize", str(WORKLOADS / "flights.organizer-original.invalid-json.txt"))
+    assert done.returncode == 2
+    assert "invalid JSON at line" in done.stderr and "Traceback" not in done.stderr
+    missing = _run("optimize", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+@pytest.mark.redis
+def test_serve_runs_api_and_worker_with_an_embedded_redis(tmp_path: Path) -> None:
+    """The README's first command: no REDIS_URL, no LLM, nothing else installed."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "LLM_BASE_URL"}}
+    env["LAKEOPT_HOME"] = str(tmp_path)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "lakeopt", "serve", "--port", str(port)], env=env, stdout=out, stderr=out
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        workload = load_workload("flights.json")
+        workload.pop("url")
+        task_id = httpx.post(f"{base}/new", json=workload).json()["taskid"]
+        while httpx.get(f"{base}/status", params={"task_id": task_id}).json()["status"] == "RUNNING":
+            assert time.monotonic() < deadline + 60, log.read_text()
+            time.sleep(0.1)
+        result = httpx.get(f"{base}/getresult", params={"task_id": task_id}).json()
+        assert contract_problems(workload, result) == []
+        assert "embedded Redis" in log.read_text()
+    finally:
+        server.terminate()
+        assert server.wait(timeout=30) == 0, log.read_text()[-2000:]
