@@ -59,6 +59,7 @@ class Mutation:
             return InputError(message=str(exc), fields=[FieldError(field=f, message=m) for f, m in exc.error.problems])
         except QueueUnavailable as exc:
             return ServiceUnavailable(message=str(exc))
+        info.context["metrics"].tasks_submitted.inc()
         return Task.from_record(record)
 
 

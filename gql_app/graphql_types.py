@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from jobs import result as jobs_result
 from jobs.result import PlanResult, TaskReport
 from jobs.task_store import TaskRecord
 
@@ -54,12 +55,46 @@ class QueryNote:
     note: str
 
 
+@strawberry.type(description="An LLM proposal that was not placed in the plan.")
+class LlmProposal:
+    queryid: str
+    sql: str
+    note: str = strawberry.field(description="Why it was rejected, or the LLM's rationale for a suggestion.")
+
+
+@strawberry.type(description="What the LLM stage did.")
+class LlmSummary:
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    accepted: list[str] = strawberry.field(description="queryids whose rewrite passed the gate.")
+    rejected: list[LlmProposal]
+    suggestions: list[LlmProposal] = strawberry.field(
+        description="Passed the static checks but unverified: never placed in the plan."
+    )
+
+    @classmethod
+    def from_summary(cls, summary: jobs_result.LlmSummary) -> LlmSummary:
+        def proposals(items: list[jobs_result.LlmProposal]) -> list[LlmProposal]:
+            return [LlmProposal(queryid=p.queryid, sql=p.sql, note=p.note) for p in items]
+
+        return cls(
+            calls=summary.calls,
+            prompt_tokens=summary.prompt_tokens,
+            completion_tokens=summary.completion_tokens,
+            accepted=summary.accepted,
+            rejected=proposals(summary.rejected),
+            suggestions=proposals(summary.suggestions),
+        )
+
+
 @strawberry.type(description="What the task learned beside the plan.")
 class Report:
     warnings: list[str]
     recommendations: list[str]
     query_notes: list[QueryNote]
     explanation: str | None = strawberry.field(description="Markdown explanation of the plan, when available.")
+    llm: LlmSummary | None = strawberry.field(description="Present when an LLM endpoint is configured.")
 
     @classmethod
     def from_report(cls, report: TaskReport) -> Report:
@@ -68,6 +103,7 @@ class Report:
             recommendations=report.recommendations,
             query_notes=[QueryNote(queryid=k, note=v) for k, v in report.query_notes.items()],
             explanation=report.explanation,
+            llm=LlmSummary.from_summary(report.llm) if report.llm else None,
         )
 
 

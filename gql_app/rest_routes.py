@@ -94,6 +94,7 @@ async def new_task(request: Request) -> JSONResponse:
         return ApiError(422, str(exc), fields).response()
     except QueueUnavailable as exc:
         return ApiError(503, str(exc)).response()
+    request.app.state.metrics.tasks_submitted.inc()
     return JSONResponse({"taskid": str(record.id)})
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs.profile import DatabaseProfile
-from jobs.result import PlanResult, TaskReport
+from jobs.result import LlmProposal, LlmSummary, PlanResult, TaskReport
 from jobs.settings import Settings
 from jobs.workload import Workload
 
@@ -101,6 +101,7 @@ async def run_pipeline(
             await progress("llm", 0.8 + 0.15 * fraction, message)
 
         await progress("llm", 0.8, "asking the LLM for rewrites")
+        improved = {q.queryid for q in plan.plan.queries if q.rule} if plan.plan is not None else set()
         outcome = await llm_assist(
             workload,
             result,
@@ -110,10 +111,19 @@ async def run_pipeline(
             checker=None,
             budget_seconds=budget,
             on_progress=llm_progress,
+            improved_queryids=improved,
         )
         result = outcome.result
         report.warnings.extend(outcome.warnings)
         report.explanation = outcome.explanation
+        report.llm = LlmSummary(
+            calls=outcome.usage.calls,
+            prompt_tokens=outcome.usage.prompt_tokens,
+            completion_tokens=outcome.usage.completion_tokens,
+            accepted=[a.queryid for a in outcome.accepted],
+            rejected=[LlmProposal(queryid=r.queryid, sql=r.sql, note=r.reason) for r in outcome.rejected],
+            suggestions=[LlmProposal(queryid=s.queryid, sql=s.sql, note=s.rationale) for s in outcome.suggestions],
+        )
 
     await progress("validate", 0.97, "checking the plan against the contract")
     problems = validate_result(workload, result)

@@ -22,6 +22,26 @@ class PlanResult(BaseModel):
     queries: list[RewrittenQuery] = Field(default_factory=list)
 
 
+class LlmProposal(BaseModel):
+    queryid: str
+    sql: str
+    #: Why it was rejected, or the LLM's rationale for a suggestion.
+    note: str
+
+
+class LlmSummary(BaseModel):
+    """What the LLM stage did: tokens spent and the fate of every proposal."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    #: queryids whose LLM rewrite passed the gate and was placed in ``queries``.
+    accepted: list[str] = Field(default_factory=list)
+    rejected: list[LlmProposal] = Field(default_factory=list)
+    #: Passed the static checks but unverified (no verification URL): never placed in ``queries``.
+    suggestions: list[LlmProposal] = Field(default_factory=list)
+
+
 class TaskReport(BaseModel):
     """What a task learned beside the plan: warnings, per-query notes, the rules' rationale."""
 
@@ -32,3 +52,5 @@ class TaskReport(BaseModel):
     recommendations: list[str] = Field(default_factory=list)
     #: Markdown explanation of the plan (the LLM's, when one is configured).
     explanation: str | None = None
+    #: Present when an LLM endpoint is configured.
+    llm: LlmSummary | None = None

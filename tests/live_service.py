@@ -78,6 +78,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: 
 def start_service(
     home: Path, redis_url: str, *, python: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[LiveService]:
+    home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     database_path = home / "tasks.db"
     env = {

@@ -143,3 +143,5 @@ def test_metrics_count_requests(live_service: LiveService) -> None:
     httpx.get(f"{live_service.base_url}/status", params={"task_id": "x"})
     text = httpx.get(f"{live_service.base_url}/metrics").text
     assert 'lakeopt_http_requests_total{method="GET",path="/status",status="400"}' in text
+    submitted = [line for line in text.splitlines() if line.startswith("lakeopt_tasks_submitted_total ")]
+    assert submitted and float(submitted[0].split()[1]) >= 1
