@@ -1,0 +1,120 @@
+"""Rewrite a qualifying GROUP BY block to read a pre-aggregated table.
+
+The pre-aggregated table holds, per group of its keys (a superset of the block's keys, same
+WHERE), the block's measures. The block keeps its shape: the same outputs in the same order
+and with the same names, the same HAVING, ORDER BY and LIMIT; only its FROM/WHERE change, keys
+become the table's key columns, and each aggregate becomes its re-aggregation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from jobs.engine.aggregate_blocks import AggregateBlock, Shape, canonical
+from jobs.engine.query_blocks import own_nodes
+from jobs.engine.sql_text import quote_name
+
+
+@dataclass(frozen=True)
+class AggregateLayout:
+    """Where the pre-aggregated table is and what its columns are called."""
+
+    catalog: str
+    schema: str
+    name: str
+    #: canonical key expression -> column name
+    keys: dict[Shape, str]
+    #: measure key -> column name
+    measures: dict[Shape, str]
+
+
+def _column(name: str) -> exp.Column:
+    """A column reference quoted exactly as the generator will print it (so the tree round-trips)."""
+    return exp.column(exp.to_identifier(name, quoted=quote_name(name) != name))
+
+
+def _reaggregate(how: str, columns: list[str]) -> exp.Expr:
+    if how == "sum":
+        return exp.func("SUM", _column(columns[0]))
+    if how in ("min", "max"):
+        return exp.func(how.upper(), _column(columns[0]))
+    total: exp.Expr = exp.func("SUM", _column(columns[0]))
+    if how == "avg_integer":
+        total = exp.cast(total, "DOUBLE")
+    # typed: Trino division (the type of the operands), not sqlglot's dialect-neutral true division.
+    divide = exp.Div(this=total, expression=exp.func("SUM", _column(columns[1])), typed=True, safe=False)
+    return exp.Paren(this=divide)
+
+
+def _output_names(select: exp.Select) -> set[str]:
+    return {e.alias_or_name.lower() for e in select.expressions if e.alias_or_name}
+
+
+def _is_output_reference(node: exp.Expr, select: exp.Select, outputs: set[str]) -> bool:
+    order = select.args.get("order")
+    return (
+        isinstance(node, exp.Column)
+        and not node.table
+        and order is not None
+        and node.find_ancestor(exp.Order) is order
+        and node.name.lower() in outputs
+    )
+
+
+def _replace_keys(root: exp.Expr, block: AggregateBlock, layout: AggregateLayout, outputs: set[str]) -> None:
+    select = block.select
+    stack: list[exp.Expr] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, exp.Query) and node is not select:
+            continue
+        if _is_output_reference(node, select, outputs):
+            continue
+        if node.find(exp.Column) is not None and not isinstance(node, exp.Alias | exp.Ordered | exp.Window):
+            name = layout.keys.get(canonical(node))
+            if name is not None and node.find(exp.AggFunc) is None:
+                node.replace(_column(name))
+                continue
+        stack.extend(node.iter_expressions())
+
+
+def rewrite_block(block: AggregateBlock, layout: AggregateLayout) -> bool:
+    """Rewrite ``block.select`` in place; ``False`` (and the block untouched in meaning) if it cannot."""
+    select = block.select
+    outputs = _output_names(select)
+    bare_names = [e.this.copy() if isinstance(e, exp.Column) else None for e in select.expressions]
+    replacements = []
+    for node, measures, how in block.aggregates.values():
+        columns = [layout.measures[m.key] for m in measures]
+        replacements.append((node, _reaggregate(how, columns)))
+    for node, new in replacements:
+        node.replace(new)
+    group = select.args["group"]
+    for key in list(group.expressions):
+        if not (isinstance(key, exp.Literal) and not key.is_string):
+            name = layout.keys.get(canonical(key))
+            if name is None:
+                return False
+            key.replace(_column(name))
+    for expression in list(select.expressions):
+        _replace_keys(expression, block, layout, outputs)
+    for part in ("having", "order"):
+        if select.args.get(part) is not None:
+            _replace_keys(select.args[part], block, layout, outputs)
+    for index, expression in enumerate(list(select.expressions)):
+        original = bare_names[index]
+        if original is not None and not (isinstance(expression, exp.Column) and expression.name == original.name):
+            expression.replace(exp.alias_(expression.copy(), original))
+    table = exp.table_(layout.name, db=layout.schema, catalog=layout.catalog)
+    if block.table.args.get("alias") is not None:
+        table.set("alias", block.table.args["alias"].copy())
+    block.table.replace(table)
+    select.set("where", None)
+    known = set(layout.keys.values()) | set(layout.measures.values())
+    for item in own_nodes(select):
+        known_name = not isinstance(item, exp.Column) or item.name.lower() in known
+        if not known_name and not _is_output_reference(item, select, outputs):
+            return False
+    return True

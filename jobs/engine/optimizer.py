@@ -1,0 +1,95 @@
+"""``optimize``: workload in, plan out. Pure and deterministic: no I/O, no LLM, no clock.
+
+Order: read the DDL (the only step that may raise), requalify every query into the baseline
+plan, build the workload model, apply :data:`jobs.engine.rules.RULES` in order, then validate.
+Anything a rule produced that fails validation is reverted to the baseline, per table and per
+query; if the plan is still invalid the whole baseline is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from jobs.engine.baseline import baseline_plan
+from jobs.engine.namespaces import Namespaces
+from jobs.engine.plan import OptimizedPlan, Plan, render
+from jobs.engine.requalify import ParsedQuery, parse_query
+from jobs.engine.rules import RULES
+from jobs.engine.source_ddl import read_source_tables, session_namespace
+from jobs.engine.validate import find_problems
+from jobs.engine.workload_model import build_model
+from jobs.profile import DatabaseProfile
+from jobs.result import TaskReport
+from jobs.workload import Workload
+
+
+def _revert(plan: Plan, baseline: Plan, workload: Workload) -> tuple[Plan, list[str]]:
+    """Revert every table and query the validator objects to back to its baseline form."""
+    problems = find_problems(workload, render(plan))
+    if not problems:
+        return plan, []
+    warnings = [f"reverted to the baseline: {p}" for p in problems]
+    bad_queries = {p.item for p in problems if p.section == "queries"}
+    offset = len(plan.schemas)
+    bad_tables = set()
+    for p in problems:
+        if p.section in ("ddl", "migrations") and p.item.isdigit():
+            index = int(p.item) - (offset if p.section == "ddl" else 0)
+            if 0 <= index < len(plan.tables):
+                bad_tables.add(plan.tables[index].key)
+    baseline_tables = {t.key: t for t in baseline.tables}
+    tables = []
+    for table in plan.tables:
+        if table.key not in bad_tables:
+            tables.append(table)
+        elif table.key in baseline_tables:
+            tables.append(baseline_tables[table.key])
+    kept = {t.key for t in tables}
+    baseline_queries = {q.queryid: q for q in baseline.queries}
+    queries = []
+    for query in plan.queries:
+        derived = [t for t in plan.tables if t.kind != "copy" and t.key not in kept]
+        reads_dropped = any(t.qualified in query.text for t in derived) and query.rule is not None
+        queries.append(baseline_queries[query.queryid] if query.queryid in bad_queries or reads_dropped else query)
+    return replace(plan, tables=tuple(tables), queries=tuple(queries)), warnings
+
+
+def _report(plan: Plan, parsed: list[ParsedQuery], warnings: list[str]) -> TaskReport:
+    notes = {q.queryid: "; ".join(dict.fromkeys(q.notes)) for q in parsed if q.notes}
+    return TaskReport(
+        warnings=[*plan.warnings, *warnings],
+        query_notes=notes,
+        recommendations=list(plan.recommendations),
+    )
+
+
+def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> OptimizedPlan:
+    """Plan ``workload``; raises :class:`jobs.engine.PlanningError` only for unreadable DDL.
+
+    >>> from jobs.workload import parse_workload
+    >>> plan = optimize(parse_workload({"ddl": [{"statement": "CREATE TABLE c.s.t (a int);"}],
+    ...                                 "queries": [{"queryid": "q1", "query": "SELECT a FROM t;"}]}))
+    >>> [s.statement for s in plan.result.ddl]
+    ['CREATE SCHEMA c.s_opt', "CREATE TABLE c.s_opt.t (a INTEGER) WITH (format = 'PARQUET')"]
+    >>> plan.result.migrations[0].statement
+    'INSERT INTO c.s_opt.t (a) SELECT a FROM c.s.t'
+    >>> plan.result.queries[0].query
+    'SELECT a FROM c.s_opt.t'
+    """
+    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
+    parsed = [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
+    baseline = baseline_plan(namespaces, parsed)
+    model = build_model(workload, parsed, namespaces, profile)
+    plan = baseline
+    warnings: list[str] = []
+    for rule in RULES:
+        try:
+            plan = rule(model, plan)
+        except Exception as exc:  # a rule bug must cost its improvement, never the task
+            warnings.append(f"rule {getattr(rule, '__name__', rule)} failed and was skipped: {exc!r}"[:300])
+    plan, reverted = _revert(plan, baseline, workload)
+    warnings.extend(reverted)
+    if reverted and find_problems(workload, render(plan)):
+        warnings.append("the optimized plan failed validation: returning the baseline plan")
+        plan = baseline
+    return OptimizedPlan(result=render(plan), report=_report(plan, parsed, warnings), plan=plan)

@@ -1,0 +1,120 @@
+"""The plan as a typed object, and its rendering to the contract's JSON (:class:`PlanResult`).
+
+Rules transform a :class:`Plan` into another; :func:`render` turns it into statements. Tables
+are created in order (copies of the source tables first, derived tables after), and migrations
+fill them in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from jobs.engine.source_ddl import SourceTable
+from jobs.engine.sql_text import qualified, quote_name
+from jobs.result import PlanResult, RewrittenQuery, Statement, TaskReport
+
+TableKind = Literal["copy", "aggregate", "prejoin"]
+
+
+@dataclass(frozen=True)
+class NewColumn:
+    name: str
+    #: Empty for derived tables, whose types Trino derives from the filling SELECT.
+    type_sql: str = ""
+
+
+@dataclass(frozen=True)
+class NewTable:
+    """A table of the new schema and the ``SELECT`` that fills it."""
+
+    catalog: str
+    schema: str
+    name: str
+    columns: tuple[NewColumn, ...]
+    #: ``SELECT`` text (fully qualified, Trino) whose columns match :attr:`columns` in order.
+    fill_select: str
+    source: SourceTable
+    kind: TableKind = "copy"
+    #: Iceberg partition transforms, e.g. ``day(flightdate)``, ``bucket(ss_item_sk, 16)``.
+    partitioning: tuple[str, ...] = ()
+    #: Iceberg sort order columns.
+    sorted_by: tuple[str, ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return qualified(self.catalog, self.schema, self.name)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.catalog.lower(), self.schema.lower(), self.name.lower()
+
+    def create_sql(self) -> str:
+        """Copies declare their columns; derived tables take Trino's own types from their SELECT."""
+        properties = ["format = 'PARQUET'"]
+        if self.partitioning:
+            properties.append(f"partitioning = ARRAY[{', '.join(_string(p) for p in self.partitioning)}]")
+        if self.sorted_by:
+            properties.append(f"sorted_by = ARRAY[{', '.join(_string(s) for s in self.sorted_by)}]")
+        with_ = f"WITH ({', '.join(properties)})"
+        if self.kind != "copy":
+            return f"CREATE TABLE {self.qualified} {with_} AS {self.fill_select} WITH NO DATA"
+        columns = ", ".join(f"{quote_name(c.name)} {c.type_sql}" for c in self.columns)
+        return f"CREATE TABLE {self.qualified} ({columns}) {with_}"
+
+    def insert_sql(self) -> str:
+        columns = ", ".join(quote_name(c.name) for c in self.columns)
+        return f"INSERT INTO {self.qualified} ({columns}) {self.fill_select}"
+
+
+def _string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class PlannedQuery:
+    queryid: str
+    text: str
+    #: The rule that rewrote it beyond requalification, if any.
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    #: New ``(catalog, schema)`` pairs, the first in the source tables' first catalog.
+    schemas: tuple[tuple[str, str], ...]
+    tables: tuple[NewTable, ...]
+    queries: tuple[PlannedQuery, ...]
+    recommendations: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def table_for(self, source: SourceTable) -> NewTable | None:
+        """The 1:1 copy of ``source`` in the new schema."""
+        for table in self.tables:
+            if table.kind == "copy" and table.source.key == source.key:
+                return table
+        return None
+
+    def replace_table(self, old: NewTable, new: NewTable) -> Plan:
+        return replace(self, tables=tuple(new if t is old else t for t in self.tables))
+
+    def explain(self, line: str) -> Plan:
+        return replace(self, recommendations=(*self.recommendations, line))
+
+
+@dataclass
+class OptimizedPlan:
+    """What :func:`jobs.engine.optimize` returns: the contract result, the report, the typed plan."""
+
+    result: PlanResult
+    report: TaskReport
+    plan: Plan | None = field(default=None, repr=False)
+
+
+def render(plan: Plan) -> PlanResult:
+    """The contract JSON: CREATE SCHEMA statements, CREATE TABLEs, then INSERT migrations, then queries."""
+    ddl = [Statement(statement=f"CREATE SCHEMA {quote_name(c)}.{quote_name(s)}") for c, s in plan.schemas]
+    ddl.extend(Statement(statement=t.create_sql()) for t in plan.tables)
+    migrations = [Statement(statement=t.insert_sql()) for t in plan.tables]
+    queries = [RewrittenQuery(queryid=q.queryid, query=q.text) for q in plan.queries]
+    return PlanResult(ddl=ddl, migrations=migrations, queries=queries)

@@ -1,0 +1,21 @@
+"""The rules, applied in order by :func:`jobs.engine.optimize`. Each is a pure step
+``(WorkloadModel, Plan) -> Plan`` that adds a line to ``Plan.recommendations`` per change.
+
+Not a rule (yet): denormalized pre-joined tables. Joins keep reading the 1:1 copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jobs.engine.plan import Plan
+from jobs.engine.rules.narrow_types import narrow_types
+from jobs.engine.rules.partitioning import partitioning
+from jobs.engine.rules.pre_aggregation import pre_aggregation
+from jobs.engine.rules.sort_order import sort_order
+from jobs.engine.workload_model import WorkloadModel
+
+Rule = Callable[[WorkloadModel, Plan], Plan]
+
+#: Column types first (they change the copies' columns), then the copies' layout, then derived tables.
+RULES: tuple[Rule, ...] = (narrow_types, partitioning, sort_order, pre_aggregation)

@@ -1,0 +1,231 @@
+"""Rule: pre-aggregated tables for heavy, repeated single-table GROUP BY blocks.
+
+Blocks (see :mod:`jobs.engine.aggregate_blocks`) over the same table with the same WHERE share
+one table grouped by the union of their keys when one block's keys contain the other's (a
+coarser block re-aggregates: a roll-up); otherwise each key set gets its own table. The
+table is created empty from its own SELECT (so Trino decides the column types) and filled by
+a migration. A rewritten query must parse back to the same tree, or it keeps its baseline text.
+
+>>> from jobs.engine.rules.testing import model_and_plan
+>>> model, plan = model_and_plan(
+...     ["CREATE TABLE c.s.f (origin varchar, delay double, cancelled boolean)"],
+...     ["SELECT origin, COUNT(*) AS n, AVG(delay) AS d FROM c.s.f WHERE NOT cancelled GROUP BY origin"])
+>>> plan = pre_aggregation(model, plan)
+>>> select, _, rest = plan.tables[-1].fill_select.partition(" FROM ")
+>>> print(select)
+SELECT origin AS origin, COUNT(*) AS m_1, SUM(delay) AS m_2, COUNT(delay) AS m_3
+>>> print(rest)
+c.s.f WHERE NOT cancelled GROUP BY origin
+>>> print(plan.queries[0].text)
+SELECT origin, SUM(m_1) AS n, (SUM(m_2) / SUM(m_3)) AS d FROM c.s_opt.f_agg_1 GROUP BY origin
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from jobs.engine.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical
+from jobs.engine.aggregate_rewrite import AggregateLayout, rewrite_block
+from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
+from jobs.engine.query_blocks import blocks
+from jobs.engine.requalify import requalify_tree
+from jobs.engine.source_ddl import SourceTable
+from jobs.engine.sql_text import quote_name, trino
+from jobs.engine.type_families import type_family
+from jobs.engine.workload_model import WorkloadModel
+
+MAX_KEYS = 5
+#: A block's query must weigh at least this share of the workload and run more than once.
+MIN_WEIGHT_SHARE = 0.001
+#: With a profile: the estimated groups may be at most this share of the table's rows.
+MAX_GROUP_RATIO = 0.05
+_UNPROFILED_KEY_FAMILIES = ("boolean", "integer", "string", "temporal")
+
+
+@dataclass
+class _Aggregate:
+    source: SourceTable
+    where: exp.Expr | None
+    keys: dict[Shape, exp.Expr]
+    blocks: list[AggregateBlock] = field(default_factory=list)
+    measures: dict[Shape, Measure] = field(default_factory=dict)
+
+
+def _unqualified(node: exp.Expr) -> exp.Expr:
+    copy = node.copy()
+    for column in list(copy.find_all(exp.Column)):
+        column.replace(exp.column(column.this.copy()))
+    return exp.column(node.this.copy()) if isinstance(node, exp.Column) else copy
+
+
+def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
+    """Whether the table stays small: profile NDVs when known, key types otherwise."""
+    source = aggregate.source
+    rows = model.row_count(source)
+    estimate = 1.0
+    for key in aggregate.keys.values():
+        if isinstance(key, exp.Case) and all(isinstance(value, exp.Literal | exp.Null) for value in _case_results(key)):
+            estimate *= len(key.args.get("ifs") or []) + 2
+            continue
+        columns = {c.name.lower() for c in key.find_all(exp.Column)}
+        for name in columns:
+            column = source.column(name)
+            if column is None:
+                return False
+            family = type_family(column.type_sql)
+            if family == "temporal" and column.type_sql.upper() != "DATE" and isinstance(key, exp.Column):
+                return False  # raw timestamps group almost row by row
+            if family not in _UNPROFILED_KEY_FAMILIES and (rows is None or model.column_profile(source, name) is None):
+                return False
+            profile = model.column_profile(source, name)
+            values = profile.distinct_values if profile else None
+            estimate *= (values if values is not None else math.inf) + 1
+    return rows is None or estimate <= max(1.0, rows * MAX_GROUP_RATIO)
+
+
+def _case_results(case: exp.Case) -> list[exp.Expr]:
+    results = [branch.args.get("true") for branch in case.args.get("ifs") or []]
+    return [r for r in [*results, case.args.get("default")] if r is not None]
+
+
+def _candidates(model: WorkloadModel) -> list[tuple[AggregateBlock, exp.Expr]]:
+    total = sum(model.weights.values()) or 1.0
+    found = []
+    for query in model.queries:
+        workload_query = model.weights.get(query.queryid, 0.0)
+        if query.ast is None or workload_query < MIN_WEIGHT_SHARE * total:
+            continue
+        if query.ast.find(exp.Group) is None:
+            continue
+        # Analyse the parsed tree first; the rewrite edits a fresh tree (parsing again is faster
+        # than a deep copy), made only when a block qualifies.
+        if not any(analyze_block(query.queryid, scope) for scope in blocks(query.ast, model.namespaces)):
+            continue
+        ast = query.fresh_tree()
+        for scope in blocks(ast, model.namespaces):
+            block = analyze_block(query.queryid, scope)
+            if block is not None and len(block.keys) <= MAX_KEYS:
+                found.append((block, ast))
+    return found
+
+
+def _group(model: WorkloadModel, candidates: list[AggregateBlock]) -> list[_Aggregate]:
+    aggregates: list[_Aggregate] = []
+    ordered = sorted(enumerate(candidates), key=lambda item: (-len(item[1].keys), item[0]))
+    for _, block in ordered:
+        home = None
+        for aggregate in aggregates:
+            same_input = aggregate.source.key == block.source.key and (
+                (canonical(aggregate.where) if aggregate.where is not None else ()) == block.where_key
+            )
+            if same_input and set(block.keys) <= set(aggregate.keys):
+                home = aggregate
+                break
+        if home is None:
+            home = _Aggregate(block.source, block.where, dict(block.keys))
+            if not _small_enough(model, home):
+                continue
+            aggregates.append(home)
+        home.blocks.append(block)
+        for measure in block.measures():
+            home.measures.setdefault(measure.key, measure)
+    return aggregates
+
+
+def _layout(aggregate: _Aggregate, catalog: str, schema: str, name: str) -> AggregateLayout:
+    keys: dict[Shape, str] = {}
+    taken: set[str] = set()
+    for index, (key, expression) in enumerate(aggregate.keys.items(), start=1):
+        column = expression.name.lower() if isinstance(expression, exp.Column) else f"k_{index}"
+        while column in taken:
+            column += "_"
+        keys[key] = column
+        taken.add(column)
+    measures = {}
+    for index, key in enumerate(aggregate.measures, start=1):
+        column = f"m_{index}"
+        while column in taken:
+            column += "_"
+        measures[key] = column
+        taken.add(column)
+    return AggregateLayout(catalog, schema, name, keys, measures)
+
+
+def _fill_select(aggregate: _Aggregate, layout: AggregateLayout) -> str:
+    keys = [_unqualified(e).sql(trino()) for e in aggregate.keys.values()]
+    items = [f"{sql} AS {quote_name(layout.keys[k])}" for k, sql in zip(aggregate.keys, keys, strict=True)]
+    items.extend(
+        f"{_unqualified_measure(m)} AS {quote_name(layout.measures[k])}" for k, m in aggregate.measures.items()
+    )
+    where = f" WHERE {_unqualified(aggregate.where).sql(trino())}" if aggregate.where is not None else ""
+    return f"SELECT {', '.join(items)} FROM {aggregate.source.qualified}{where} GROUP BY {', '.join(keys)}"
+
+
+def _unqualified_measure(measure: Measure) -> str:
+    if measure.argument is None:
+        return measure.fill_sql()
+    return Measure(measure.function, _unqualified(measure.argument)).fill_sql()
+
+
+def _render(model: WorkloadModel, ast: exp.Expr) -> str | None:
+    """Point the remaining source tables at the new schema; ``None`` unless it parses back identically."""
+    requalify_tree(ast, model.namespaces)
+    text = ast.sql(trino())
+    try:
+        if sqlglot.parse_one(text, read=trino()) != ast:
+            return None
+    except SqlglotError:
+        return None
+    return text
+
+
+def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
+    """Create pre-aggregated tables and point the blocks they answer at them."""
+    candidates = _candidates(model)
+    asts = {id(block): ast for block, ast in candidates}
+    aggregates = _group(model, [block for block, _ in candidates])
+    taken = {t.key for t in plan.tables}
+    rewritten: dict[str, exp.Expr] = {}
+    failed: set[str] = set()
+    counters: dict[tuple[str, str, str], int] = {}
+    for aggregate in aggregates:
+        catalog, schema = model.namespaces.new_namespace(aggregate.source)
+        counter = counters.get(aggregate.source.key, 0)
+        while True:
+            counter += 1
+            name = f"{aggregate.source.name.lower()}_agg_{counter}"
+            if (catalog, schema, name) not in taken:
+                break
+        counters[aggregate.source.key] = counter
+        taken.add((catalog, schema, name))
+        layout = _layout(aggregate, catalog, schema, name)
+        columns = tuple(NewColumn(c) for c in [*layout.keys.values(), *layout.measures.values()])
+        fill = _fill_select(aggregate, layout)
+        table = NewTable(catalog, schema, name, columns, fill, aggregate.source, kind="aggregate")
+        users = []
+        for block in aggregate.blocks:
+            if rewrite_block(block, layout):
+                rewritten[block.queryid] = asts[id(block)]
+                users.append(block.queryid)
+            else:
+                failed.add(block.queryid)
+        if not users:
+            continue
+        plan = replace(plan, tables=(*plan.tables, table))
+        keys = ", ".join(_unqualified(k).sql(trino()) for k in aggregate.keys.values())
+        where = f" where {_unqualified(aggregate.where).sql(trino())}" if aggregate.where is not None else ""
+        plan = plan.explain(
+            f"pre-aggregation: {table.qualified} holds {aggregate.source.qualified} grouped by ({keys}){where}; "
+            f"queries {', '.join(sorted(set(users)))} re-aggregate it instead of scanning the table"
+        )
+    queries = []
+    for query in plan.queries:
+        ast = rewritten.get(query.queryid)
+        text = _render(model, ast) if ast is not None and query.queryid not in failed else None
+        queries.append(PlannedQuery(query.queryid, text, "pre_aggregation") if text else query)
+    return replace(plan, queries=tuple(queries))

@@ -1,0 +1,35 @@
+"""A small harness for the rules' docstring examples and tests: DDL + queries -> (model, baseline)."""
+
+from __future__ import annotations
+
+from jobs.engine.baseline import baseline_plan
+from jobs.engine.namespaces import Namespaces
+from jobs.engine.plan import Plan
+from jobs.engine.requalify import parse_query
+from jobs.engine.source_ddl import read_source_tables, session_namespace
+from jobs.engine.workload_model import WorkloadModel, build_model
+from jobs.profile import DatabaseProfile
+from jobs.workload import Workload, parse_workload
+
+
+def workload_of(ddl: list[str], queries: list[str], weight: float = 100.0) -> Workload:
+    """A workload whose queries are ``q0``, ``q1``... each weighing ``weight`` seconds."""
+    return parse_workload(
+        {
+            "ddl": [{"statement": s} for s in ddl],
+            "queries": [
+                {"queryid": f"q{i}", "query": q, "runquantity": 1, "executiontime": weight}
+                for i, q in enumerate(queries)
+            ],
+        }
+    )
+
+
+def model_and_plan(
+    ddl: list[str], queries: list[str], profile: DatabaseProfile | None = None
+) -> tuple[WorkloadModel, Plan]:
+    """The workload model and the baseline plan the rules start from."""
+    workload = workload_of(ddl, queries)
+    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
+    parsed = [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
+    return build_model(workload, parsed, namespaces, profile), baseline_plan(namespaces, parsed)

@@ -1,0 +1,186 @@
+"""The contract's hard rules, checked on a result: the engine runs this on its own output, and
+``lakeopt verify`` runs it before touching a database.
+
+:func:`validate_result` returns one line per problem; an empty list means the result is valid.
+Queries that cannot be parsed were passed through on purpose and are exempt from the per-query
+table checks (the engine reports them in ``TaskReport.query_notes``). Queries may read tables
+the DDL does not declare (the engine notes those too), but never a declared source table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from jobs.engine.errors import PlanningError
+from jobs.engine.requalify import table_references
+from jobs.engine.source_ddl import read_source_tables
+from jobs.engine.sql_text import trino
+from jobs.result import PlanResult
+from jobs.workload import Workload
+
+_WRITES = (exp.Insert, exp.Create, exp.Delete, exp.Update, exp.Drop, exp.Alter, exp.Merge, exp.TruncateTable)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule; ``section`` is ddl/migrations/queries, ``item`` the index or queryid."""
+
+    section: str
+    item: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.section}[{self.item}]: {self.message}" if self.item else f"{self.section}: {self.message}"
+
+
+def parse_statement(text: str) -> exp.Expr:
+    """Exactly one Trino statement, or :class:`ValueError`/:class:`SqlglotError`."""
+    statements = [s for s in sqlglot.parse(text, read=trino()) if s is not None]
+    if len(statements) != 1:
+        raise ValueError(f"holds {len(statements)} statements")
+    return statements[0]
+
+
+def _key(table: exp.Table) -> tuple[str, ...]:
+    return tuple(p.name.lower() for p in table.parts if isinstance(p, exp.Identifier))
+
+
+def _target(statement: exp.Expr) -> exp.Table | None:
+    node = statement.this if isinstance(statement, _WRITES) else None
+    if isinstance(node, exp.Schema):
+        node = node.this
+    return node if isinstance(node, exp.Table) else None
+
+
+class _Checker:
+    def __init__(self, workload: Workload) -> None:
+        sources = read_source_tables(workload)
+        self.source_keys = {t.key for t in sources}
+        self.source_schemas = {(t.catalog.lower(), t.schema.lower()) for t in sources}
+        self.new_schemas: set[tuple[str, str]] = set()
+        self.created: set[tuple[str, ...]] = set()
+        self.problems: list[Problem] = []
+
+    def add(self, section: str, item: object, message: str) -> None:
+        self.problems.append(Problem(section, str(item), message))
+
+    def parse(self, section: str, item: object, text: str) -> exp.Expr | None:
+        try:
+            return parse_statement(text)
+        except (SqlglotError, ValueError) as exc:
+            self.add(section, item, f"does not parse as one Trino statement: {str(exc).splitlines()[0][:160]}")
+            return None
+
+    def qualified(self, section: str, item: object, statement: exp.Expr) -> None:
+        for table in table_references(statement):
+            if len(_key(table)) != 3:
+                self.add(section, item, f"{table.sql(trino())} is not fully qualified as catalog.schema.table")
+
+    def writes_new_schema(self, section: str, item: object, statement: exp.Expr) -> None:
+        target = _target(statement)
+        key = _key(target) if target is not None else ()
+        if target is None or len(key) != 3:
+            self.add(section, item, "the written table is not fully qualified")
+        elif key[:2] not in self.new_schemas:
+            self.add(section, item, f"writes {'.'.join(key)}, outside the new schema")
+        else:
+            self.created.add(key)
+
+    def schema(self, index: int, statement: exp.Create) -> None:
+        node = statement.this
+        if not (isinstance(node, exp.Table) and node.catalog and node.db and not node.name):
+            self.add("ddl", index, "CREATE SCHEMA must name catalog.schema")
+            return
+        namespace = (node.catalog.lower(), node.db.lower())
+        if namespace in self.source_schemas:
+            self.add("ddl", index, f"creates {'.'.join(namespace)}, which is a source schema")
+        elif namespace[0] not in {c for c, _ in self.source_schemas}:
+            self.add("ddl", index, f"creates {'.'.join(namespace)}, outside the source catalogs")
+        else:
+            self.new_schemas.add(namespace)
+
+    def ddl(self, result: PlanResult) -> None:
+        for index, item in enumerate(result.ddl):
+            statement = self.parse("ddl", index, item.statement)
+            if statement is None:
+                continue
+            if isinstance(statement, exp.Create) and statement.kind == "SCHEMA":
+                self.schema(index, statement)
+                continue
+            if index == 0:
+                self.add("ddl", 0, "the first DDL statement must be CREATE SCHEMA")
+            if not (isinstance(statement, exp.Create) and statement.kind == "TABLE"):
+                self.add("ddl", index, "only CREATE SCHEMA and CREATE TABLE belong in ddl")
+                continue
+            self.writes_new_schema("ddl", index, statement)
+            self.qualified("ddl", index, statement)
+
+    def migrations(self, result: PlanResult) -> None:
+        for index, item in enumerate(result.migrations):
+            statement = self.parse("migrations", index, item.statement)
+            if statement is None:
+                continue
+            if not isinstance(statement, exp.Insert):
+                self.add("migrations", index, "a migration must be INSERT INTO a new table")
+                continue
+            self.writes_new_schema("migrations", index, statement)
+            self.qualified("migrations", index, statement)
+
+    def queries(self, workload: Workload, result: PlanResult) -> None:
+        wanted = [q.queryid for q in workload.queries]
+        got = [q.queryid for q in result.queries]
+        for queryid in sorted(set(wanted) - set(got)):
+            self.add("queries", queryid, "is missing")
+        for queryid in sorted(set(got) - set(wanted)):
+            self.add("queries", queryid, "is not an input query")
+        for queryid in sorted(q for q, n in Counter(got).items() if n > 1):
+            self.add("queries", queryid, "appears more than once")
+        for query in result.queries:
+            try:
+                statement = parse_statement(query.query)
+            except (SqlglotError, ValueError):
+                continue  # passed through on purpose; noted in the report
+            if isinstance(statement, _WRITES):
+                self.add("queries", query.queryid, f"must not write ({type(statement).__name__.upper()})")
+            for table in table_references(statement):
+                key = _key(table)
+                if len(key) != 3:
+                    self.add("queries", query.queryid, f"{table.sql(trino())} is not fully qualified")
+                elif key in self.source_keys:
+                    self.add("queries", query.queryid, f"reads the source table {'.'.join(key)}")
+                elif key[:2] in self.new_schemas and key not in self.created:
+                    self.add("queries", query.queryid, f"reads {'.'.join(key)}, which the plan never creates")
+
+
+def find_problems(workload: Workload, result: PlanResult) -> list[Problem]:
+    """Like :func:`validate_result`, with each problem located."""
+    try:
+        checker = _Checker(workload)
+    except PlanningError as exc:
+        return [Problem("ddl", "", f"the workload's DDL cannot be read: {exc}")]
+    if not result.ddl:
+        return [Problem("ddl", "", "is empty: the first statement must be CREATE SCHEMA")]
+    checker.ddl(result)
+    checker.migrations(result)
+    checker.queries(workload, result)
+    return checker.problems
+
+
+def validate_result(workload: Workload, result: PlanResult) -> list[str]:
+    """Every way ``result`` breaks the contract's hard rules for ``workload`` (empty = valid).
+
+    >>> from jobs.workload import parse_workload
+    >>> workload = parse_workload({"ddl": [{"statement": "CREATE TABLE c.s.t (a int)"}],
+    ...                            "queries": [{"queryid": "q1", "query": "SELECT a FROM c.s.t"}]})
+    >>> validate_result(workload, PlanResult.model_validate({
+    ...     "ddl": [{"statement": "CREATE SCHEMA c.s_opt"}, {"statement": "CREATE TABLE c.s_opt.t (a int)"}],
+    ...     "migrations": [{"statement": "INSERT INTO c.s_opt.t SELECT a FROM c.s.t"}],
+    ...     "queries": [{"queryid": "q1", "query": "SELECT a FROM c.s.t"}, {"queryid": "q2", "query": "SELECT 1"}]}))
+    ['queries[q2]: is not an input query', 'queries[q1]: reads the source table c.s.t']
+    """
+    return [str(problem) for problem in find_problems(workload, result)]
