@@ -1,0 +1,270 @@
+"""Seeded, type-respecting synthetic data, generated inside Trino as ``INSERT ... SELECT`` SQL.
+
+Every value is a function of the row number ``i`` and a per-column salt, hashed with
+``xxhash64``: the same workload and scale always give the same data, and no rows travel
+through Python. Join keys share a domain so joins match; filter literals from the queries
+become the most frequent values; keys and categories are skewed (``u²``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from jobs.sandbox.query_facts import ColumnRef, QueryFacts
+
+#: Trino's ``sequence()`` makes at most 10,000 elements; larger row counts cross-join two.
+SEQUENCE_LIMIT = 10_000
+NULL_FRACTION = 0.03
+DATE_PARTS = {"year": "year", "quarter": "quarter", "month": "month", "dayofmonth": "day", "day_of_month": "day"}
+DATE_PARTS |= {"dayofweek": "day_of_week", "day_of_week": "day_of_week"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+
+
+def _salt(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256("/".join(parts).encode()).digest()[:2], "big")
+
+
+def uniform(salt: int) -> str:
+    """SQL for a deterministic uniform double in [0, 1) from row number ``i`` and ``salt``.
+
+    >>> uniform(7).split("xxhash64")[1]
+    '(to_big_endian_64(i * 65536 + 7))), 9007199254740991) AS double) / 9007199254740992e0'
+    """
+    return (
+        f"CAST(bitwise_and(from_big_endian_64(xxhash64(to_big_endian_64(i * 65536 + {salt}))), "
+        "9007199254740991) AS double) / 9007199254740992e0"
+    )
+
+
+def skewed_index(salt: int, size: int) -> str:
+    """SQL for an integer in [0, size) where small values are far more frequent (u² skew)."""
+    u = uniform(salt)
+    return f"CAST(floor(({u}) * ({u}) * {size}) AS bigint)"
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class KeyDomains:
+    """Union-find over join columns: every column of one domain draws from the same key range."""
+
+    def __init__(self, pairs: set[frozenset[ColumnRef]]) -> None:
+        self._parent: dict[ColumnRef, ColumnRef] = {}
+        for pair in pairs:
+            members = sorted(pair)
+            for member in members:
+                self._parent.setdefault(member, member)
+            if len(members) == 2:
+                self._parent[self.find(members[0])] = self.find(members[1])
+
+    def find(self, ref: ColumnRef) -> ColumnRef:
+        while self._parent[ref] != ref:
+            self._parent[ref] = self._parent[self._parent[ref]]
+            ref = self._parent[ref]
+        return ref
+
+    def domain_of(self, ref: ColumnRef) -> ColumnRef | None:
+        return self.find(ref) if ref in self._parent else None
+
+    def members(self) -> dict[ColumnRef, list[ColumnRef]]:
+        groups: dict[ColumnRef, list[ColumnRef]] = defaultdict(list)
+        for ref in self._parent:
+            groups[self.find(ref)].append(ref)
+        return groups
+
+
+def table_rows(table: str, base_rows: int) -> int:
+    """Rows of a generated table: Data-Vault/star naming gives its role, else ``base_rows``.
+
+    >>> table_rows("q.p.ref_cities", 10000), table_rows("q.p.h_client", 10000), table_rows("q.p.l_x", 10000)
+    (50, 1000, 10000)
+    """
+    short = table.rsplit(".", 1)[-1]
+    if short.startswith(("ref_", "dim_", "d_")):
+        return min(base_rows, 50)
+    if short.startswith(("h_", "s_", "hub_", "sat_")):
+        return max(base_rows // 10, 10)
+    return max(base_rows, 1)
+
+
+def _is_unique_key(spec: TableSpec, column: str) -> bool:
+    """Hub ids and a satellite's first column identify one row each."""
+    short = spec.name.rsplit(".", 1)[-1]
+    return column == "id" or (short.startswith(("s_", "sat_")) and spec.columns[0].name == column)
+
+
+@dataclass
+class WorkloadShape:
+    """Per-workload decisions shared by all tables: key ranges and the date window."""
+
+    facts: QueryFacts
+    domains: KeyDomains
+    domain_sizes: dict[ColumnRef, int]
+    first_day: dt.date
+    days: int
+
+
+def plan_shape(specs: list[TableSpec], facts: QueryFacts, base_rows: int) -> WorkloadShape:
+    domains = KeyDomains(facts.join_pairs)
+    by_name = {spec.name: spec for spec in specs}
+    sizes: dict[ColumnRef, int] = {}
+    for root, members in domains.members().items():
+        unique = [table_rows(t, base_rows) for t, c in members if t in by_name and _is_unique_key(by_name[t], c)]
+        sizes[root] = min(unique) if unique else max(base_rows // 10, 10)
+    years = {int(y) for y in facts.numbers.get("year", set()) if 1900 < y < 2100}
+    if years:
+        first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+    elif facts.dates:
+        first = min(facts.dates) - dt.timedelta(days=183)
+        last = max(facts.dates) + dt.timedelta(days=183)
+    else:
+        first, last = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
+    return WorkloadShape(facts, domains, sizes, first, (last - first).days + 1)
+
+
+def _cast(value_sql: str, sql_type: str) -> str:
+    return f"CAST({value_sql} AS {sql_type})"
+
+
+def _number_range(name: str, facts: QueryFacts) -> tuple[float, float]:
+    literals = facts.numbers.get(name, set())
+    if not literals:
+        return 0.0, 1000.0
+    low, high = min(literals), max(literals)
+    return min(0.0, low), max(high * 2, 10.0)
+
+
+def _categories(name: str, facts: QueryFacts) -> list[str]:
+    # Regular expressions and LIKE patterns are not values.
+    literals = sorted(s for s in facts.strings.get(name, set()) if not re.search(r"[\^$\[\]\\]", s))
+    return literals
+
+
+class TableGenerator:
+    """Builds the ``INSERT INTO ... SELECT`` for one table."""
+
+    def __init__(self, spec: TableSpec, shape: WorkloadShape, rows: int) -> None:
+        self.spec = spec
+        self.shape = shape
+        self.rows = rows
+        names = [c.name for c in spec.columns]
+        # Columns named after a shorter varchar column (origin -> origincityname) describe the same entity.
+        roots = [c.name for c in spec.columns if c.type.startswith("varchar") and len(c.name) >= 3]
+        self.family = {n: next((r for r in roots if n != r and n.startswith(r)), None) for n in names}
+        dates = [c for c in spec.columns if c.type == "date" or c.type.startswith("timestamp")]
+        self.date_column = dates[0] if len(dates) == 1 else None
+
+    def _u(self, column: str, part: str = "") -> str:
+        return uniform(_salt(self.spec.name, column, part))
+
+    def _category_count(self, column: str) -> int:
+        return max(len(_categories(column, self.shape.facts)), min(1000, max(10, self.rows // 50)))
+
+    def _entity_index(self, column: str) -> tuple[str, int]:
+        root = self.family.get(column) or column
+        size = self._category_count(root)
+        return skewed_index(_salt(self.spec.name, root, "entity"), size), size
+
+    def _date_value(self, column: Column) -> str:
+        offset = f"CAST(floor(({self._u(column.name)}) * {self.shape.days}) AS bigint)"
+        day = f"date_add('day', {offset}, DATE '{self.shape.first_day.isoformat()}')"
+        if column.type == "date":
+            return day
+        seconds = f"CAST(floor(({self._u(column.name, 's')}) * 86400) AS bigint)"
+        return _cast(f"date_add('second', {seconds}, CAST({day} AS timestamp(6)))", column.type)
+
+    def expression(self, column: Column) -> str:
+        name, sql_type = column.name, column.type
+        ref = (self.spec.name, name)
+        domain = self.shape.domains.domain_of(ref)
+        if domain is not None:
+            if _is_unique_key(self.spec, name):
+                return _cast("i", sql_type)
+            size = self.shape.domain_sizes[domain]
+            return _cast(f"1 + {skewed_index(_salt(self.spec.name, name), size)}", sql_type)
+        if name == "id":
+            return _cast("i", sql_type)
+        if sql_type == "boolean":
+            return f"({self._u(name)}) < 0.05"
+        if sql_type == "date" or sql_type.startswith("timestamp"):
+            return self._maybe_null(name, self._date_value(column))
+        part = DATE_PARTS.get(name)
+        if part and self.date_column is not None and sql_type in ("integer", "bigint", "smallint"):
+            return _cast(f"{part}({self._date_value(self.date_column)})", sql_type)
+        if sql_type.startswith(("varchar", "char")):
+            return self._string(name, sql_type)
+        if self.family.get(name):
+            index, _ = self._entity_index(name)
+            return _cast(index, sql_type)
+        return self._maybe_null(name, self._number(name, sql_type))
+
+    def _string(self, name: str, sql_type: str) -> str:
+        index, _ = self._entity_index(name)
+        categories = _categories(self.family.get(name) or name, self.shape.facts)
+        generated = f"'{name}_' || CAST({index} AS varchar)"
+        if categories and not self.family.get(name):
+            pool = ", ".join(_sql_string(c) for c in categories)
+            generated = f"coalesce(element_at(ARRAY[{pool}], CAST({index} + 1 AS integer)), {generated})"
+        return _cast(generated, sql_type) if sql_type.startswith("char") else generated
+
+    def _number(self, name: str, sql_type: str) -> str:
+        facts = self.shape.facts
+        equal = facts.equal_numbers.get(name, set())
+        if equal and max(equal) <= 10 and all(float(v).is_integer() for v in equal):
+            # Small codes (flags, groups): every code the queries test for, and 0.
+            top = int(max(equal))
+            return _cast(skewed_index(_salt(self.spec.name, name), top + 1), sql_type)
+        low, high = _number_range(name, facts)
+        value = f"{low} + ({self._u(name)}) * {high - low}"
+        match = re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", sql_type)
+        if match:
+            precision, scale = int(match.group(1)), int(match.group(2))
+            limit = 10 ** (precision - scale) - 1
+            value = f"least({value}, {limit})"
+            return _cast(f"round({value}, {scale})", sql_type)
+        if sql_type in ("double", "real"):
+            return _cast(f"round({value}, 2)", sql_type)
+        if sql_type in ("tinyint", "smallint"):
+            value = f"least({value}, {127 if sql_type == 'tinyint' else 32767})"
+        return _cast(f"floor({value})", sql_type)
+
+    def _maybe_null(self, name: str, value: str) -> str:
+        return f"IF(({self._u(name, 'null')}) < {NULL_FRACTION}, NULL, {value})"
+
+    def insert_sql(self) -> str:
+        columns = ", ".join(f'"{c.name}"' for c in self.spec.columns)
+        values = ",\n  ".join(f'{self.expression(c)} AS "{c.name}"' for c in self.spec.columns)
+        return f"INSERT INTO {self.spec.name} ({columns})\nSELECT\n  {values}\nFROM ({row_numbers(self.rows)})"
+
+
+def row_numbers(rows: int) -> str:
+    """SQL for rows ``i`` = 1..rows (sequence() is capped, so larger counts cross-join two).
+
+    >>> row_numbers(3)
+    'SELECT a.x + 1 AS i FROM UNNEST(sequence(0, 2)) AS a(x)'
+    """
+    width = min(rows, SEQUENCE_LIMIT)
+    if rows <= SEQUENCE_LIMIT:
+        return f"SELECT a.x + 1 AS i FROM UNNEST(sequence(0, {width - 1})) AS a(x)"
+    blocks = math.ceil(rows / width)
+    return (
+        f"SELECT b.y * {width} + a.x + 1 AS i FROM UNNEST(sequence(0, {width - 1})) AS a(x) "
+        f"CROSS JOIN UNNEST(sequence(0, {blocks - 1})) AS b(y) WHERE b.y * {width} + a.x < {rows}"
+    )

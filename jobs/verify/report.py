@@ -1,0 +1,76 @@
+"""The verification report and the contract's scores x, y, z."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+#: A query that fails counts as this many seconds (the contract's rule).
+FAILED_QUERY_SECONDS = 600.0
+
+
+class QueryVerification(BaseModel):
+    queryid: str
+    runquantity: int
+    #: Median wall seconds of the timed runs; ``None`` when the query failed.
+    before_seconds: float | None = None
+    after_seconds: float | None = None
+    speedup: float | None = None
+    equal: bool = False
+    detail: str = ""
+    rows_before: int | None = None
+    rows_after: int | None = None
+    error_before: str | None = None
+    error_after: str | None = None
+
+
+class VerificationReport(BaseModel):
+    url: str
+    new_schema: str
+    repetitions: int
+    queries: list[QueryVerification] = Field(default_factory=list)
+    source_bytes: int = 0
+    new_bytes: int = 0
+    ddl_seconds: float = 0.0
+    migration_seconds: float = 0.0
+    x: float | None = None
+    y: float | None = None
+    z: float | None = None
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def mismatches(self) -> list[str]:
+        return [q.queryid for q in self.queries if not q.equal]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.mismatches
+
+
+def time_score(queries: list[QueryVerification]) -> float | None:
+    """x = Σ(Q·A/T)/ΣQ, a failing query counting 600 s.
+
+    >>> x = time_score([QueryVerification(queryid="a", runquantity=3, before_seconds=2.0, after_seconds=1.0),
+    ...                 QueryVerification(queryid="b", runquantity=1, before_seconds=1.0, after_seconds=None)])
+    >>> round(x or 0, 6)
+    1.500417
+    """
+    total = sum(q.runquantity for q in queries)
+    if total == 0:
+        return None
+    weighted = 0.0
+    for q in queries:
+        before = q.before_seconds if q.before_seconds is not None else FAILED_QUERY_SECONDS
+        after = q.after_seconds if q.after_seconds is not None else FAILED_QUERY_SECONDS
+        weighted += q.runquantity * before / max(after, 1e-3)
+    return weighted / total
+
+
+def total_score(x: float | None, y: float | None) -> float | None:
+    """z = x^(2/3) · y.
+
+    >>> round(total_score(8.0, 1.5) or 0, 6)
+    6.0
+    """
+    if x is None or y is None:
+        return None
+    return float(x ** (2 / 3) * y)

@@ -1,0 +1,198 @@
+"""Running a plan against a writable Trino and measuring it: :func:`verify_plan` and :func:`same_rows`."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from jobs.jdbc.url import redact_url
+from jobs.result import PlanResult
+from jobs.sandbox.trino_http import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url
+from jobs.sandbox.workload_loader import clean_statement, created_table, stored_bytes
+from jobs.verify.compare import ResultSet, compare_results
+from jobs.verify.query_shape import query_shape
+from jobs.verify.report import QueryVerification, VerificationReport, time_score, total_score
+from jobs.verify.statements import UnsafeStatementError, check_inside, idempotent_create_schema, new_schema
+from jobs.workload import Workload
+
+Progress = Callable[[str, float], Awaitable[None] | None]
+#: The contract's cost of a failing query, also the per-run timeout.
+QUERY_TIMEOUT = 600.0
+
+
+class RowSource(Protocol):
+    """Anything that runs a query and returns ``.columns`` and ``.rows`` (jobs.jdbc or the HTTP client)."""
+
+    def query(self, sql: str, *, timeout: float | None = None) -> Any: ...
+
+
+def _result_set(result: Any) -> ResultSet:
+    return ResultSet(list(result.columns), list(result.rows), getattr(result, "types", None))
+
+
+def compare_for_query(sql: str, before: ResultSet, after: ResultSet) -> tuple[bool, str]:
+    """Strict comparison; for an original that is itself nondeterministic, row counts when strict fails."""
+    shape = query_shape(sql)
+    equal, detail = compare_results(before, after, shape)
+    if equal or not shape.nondeterministic:
+        return equal, detail
+    if len(before.rows) != len(after.rows) or len(before.columns) != len(after.columns):
+        return False, detail
+    return True, f"row counts only: the original is nondeterministic ({shape.nondeterministic}); strict: {detail}"
+
+
+def same_rows(conn: RowSource, original_sql: str, rewritten_sql: str, *, timeout: float = 120.0) -> tuple[bool, str]:
+    """Whether the rewritten query returns the rows the original returns, and why not.
+
+    Blocking (run it in an executor). When the original is itself nondeterministic (``random()``,
+    ``row_number()``, a LIMIT inside a subquery) and the strict comparison fails, row counts decide
+    and the detail says so.
+    """
+    original, rewritten = clean_statement(original_sql), clean_statement(rewritten_sql)
+    try:
+        before = _result_set(conn.query(original, timeout=timeout))
+    except Exception as exc:  # the driver's own error types vary (JDBC, HTTP)
+        return False, f"the original query failed: {exc}"
+    try:
+        after = _result_set(conn.query(rewritten, timeout=timeout))
+    except Exception as exc:
+        return False, f"the rewritten query failed: {exc}"
+    return compare_for_query(original, before, after)
+
+
+async def _report_progress(on_progress: Progress | None, message: str, fraction: float) -> None:
+    if on_progress is None:
+        return
+    outcome = on_progress(message, fraction)
+    if inspect.isawaitable(outcome):
+        await outcome
+
+
+async def _timed(client: TrinoHttpClient, sql: str, limit: float) -> tuple[ResultSet, float]:
+    started = time.perf_counter()
+    result = await asyncio.to_thread(client.execute, sql, timeout=limit)
+    return _result_set(result), time.perf_counter() - started
+
+
+async def _measure(
+    client: TrinoHttpClient, sql: str, repetitions: int, limit: float
+) -> tuple[list[ResultSet], float | None, str | None]:
+    """The warm-up's result, the median of the timed runs, or the error (each run bounded by ``limit`` s)."""
+    try:
+        warm, _ = await _timed(client, sql, limit)
+        results, seconds = [warm], []
+        for _ in range(repetitions):
+            _, elapsed = await _timed(client, sql, limit)
+            seconds.append(elapsed)
+    except TrinoQueryError as exc:
+        return [], None, str(exc)
+    return results, statistics.median(seconds), None
+
+
+async def _prepare(client: TrinoHttpClient, result: PlanResult, schema: str, report: VerificationReport) -> bool:
+    """Drop the new schema's tables, then run DDL and migrations; ``False`` on the first failure."""
+    statements = [idempotent_create_schema(result.ddl[0].statement)]
+    drops: list[str] = []
+    for index, ddl in enumerate(result.ddl[1:], start=1):
+        target = check_inside(ddl.statement, schema, f"ddl[{index}]")
+        if target is not None and target[1] is not None:
+            drops.append(f"DROP {target[1]} IF EXISTS {target[0]}")
+        statements.append(clean_statement(ddl.statement))
+    for index, migration in enumerate(result.migrations):
+        check_inside(migration.statement, schema, f"migrations[{index}]")
+    started = time.perf_counter()
+    for statement in [statements[0], *drops, *statements[1:]]:
+        try:
+            await asyncio.to_thread(client.execute, statement, timeout=QUERY_TIMEOUT)
+        except TrinoQueryError as exc:
+            report.errors.append(f"DDL failed: {exc} in {statement[:200]}")
+            return False
+    report.ddl_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for migration in result.migrations:
+        try:
+            await asyncio.to_thread(client.execute, clean_statement(migration.statement), timeout=QUERY_TIMEOUT * 3)
+        except TrinoQueryError as exc:
+            report.errors.append(f"migration failed: {exc} in {migration.statement[:200]}")
+            return False
+    report.migration_seconds = time.perf_counter() - started
+    return True
+
+
+async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: VerificationReport) -> int:
+    total = 0
+    for table in tables:
+        try:
+            total += await asyncio.to_thread(stored_bytes, client, table)
+        except TrinoQueryError as exc:
+            report.errors.append(f"cannot measure the size of {table}: {exc}")
+    return total
+
+
+async def verify_plan(
+    workload: Workload,
+    result: PlanResult,
+    url: str,
+    *,
+    repetitions: int = 3,
+    on_progress: Progress | None = None,
+    query_timeout: float = QUERY_TIMEOUT,
+    client: TrinoHttpClient | None = None,
+) -> VerificationReport:
+    """Run ``result`` against the writable Trino at ``url`` and measure it against ``workload``.
+
+    Only the plan's new schema is written to (its tables are dropped and recreated); a statement
+    that would write elsewhere is refused before anything runs.
+    """
+    if repetitions < 1:
+        raise ValueError("repetitions must be at least 1")
+    if not result.ddl:
+        raise UnsafeStatementError("the plan has no DDL; its first statement must be CREATE SCHEMA")
+    schema = new_schema(result.ddl[0].statement)
+    source_tables = [created_table(clean_statement(d.statement)) for d in workload.ddl]
+    if any(t.rsplit(".", 1)[0] == schema for t in source_tables):
+        raise UnsafeStatementError(f"the plan's new schema {schema} is a source schema; refusing to write to it")
+    client = client or client_from_jdbc_url(url)
+    report = VerificationReport(url=redact_url(url), new_schema=schema, repetitions=repetitions)
+    await _report_progress(on_progress, "running DDL and migrations", 0.0)
+    if not await _prepare(client, result, schema, report):
+        return report
+    rewritten = {q.queryid: q.query for q in result.queries}
+    total = len(workload.queries)
+    for index, query in enumerate(workload.queries):
+        await _report_progress(on_progress, f"timing query {query.queryid}", 0.05 + 0.9 * index / total)
+        entry = QueryVerification(queryid=query.queryid, runquantity=query.runquantity)
+        before_runs, entry.before_seconds, entry.error_before = await _measure(
+            client, clean_statement(query.query), repetitions, query_timeout
+        )
+        new_sql = rewritten.get(query.queryid)
+        if new_sql is None:
+            entry.error_after = "the plan has no rewritten query for this queryid"
+            after_runs: list[ResultSet] = []
+        else:
+            after_runs, entry.after_seconds, entry.error_after = await _measure(
+                client, clean_statement(new_sql), repetitions, query_timeout
+            )
+        if before_runs and after_runs:
+            entry.equal, entry.detail = compare_for_query(clean_statement(query.query), before_runs[0], after_runs[0])
+            entry.rows_before, entry.rows_after = len(before_runs[0].rows), len(after_runs[0].rows)
+        elif entry.error_after:
+            entry.detail = f"the rewritten query failed: {entry.error_after}"
+        else:
+            entry.detail = f"the original query failed: {entry.error_before}"
+        if entry.before_seconds is not None and entry.after_seconds is not None:
+            entry.speedup = entry.before_seconds / max(entry.after_seconds, 1e-3)
+        report.queries.append(entry)
+    await _report_progress(on_progress, "measuring stored bytes", 0.95)
+    new_tables = [t[0] for d in result.ddl[1:] if (t := check_inside(d.statement, schema, "ddl")) and t[1] == "TABLE"]
+    report.source_bytes = await _bytes_of(client, source_tables, report)
+    report.new_bytes = await _bytes_of(client, new_tables, report)
+    report.x = time_score(report.queries)
+    report.y = report.source_bytes / report.new_bytes if report.new_bytes else None
+    report.z = total_score(report.x, report.y)
+    await _report_progress(on_progress, "verified", 1.0)
+    return report

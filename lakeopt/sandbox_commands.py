@@ -1,0 +1,124 @@
+"""``lakeopt sandbox up|down|status|load``: the local Trino + Iceberg sandbox from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from jobs.sandbox.config import DEFAULT_ICEBERG_CATALOGS, SandboxConfig
+
+
+def _config(args: argparse.Namespace) -> SandboxConfig:
+    # One line per HTTP poll would bury the output.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    catalogs = tuple(c.strip() for c in args.catalogs.split(",") if c.strip()) if args.catalogs else None
+    return SandboxConfig(
+        port=args.port,
+        heap=args.heap,
+        iceberg_catalogs=catalogs or DEFAULT_ICEBERG_CATALOGS,
+    )
+
+
+def _up(args: argparse.Namespace) -> int:
+    from jobs.sandbox.artifacts import ArtifactError
+    from jobs.sandbox.java_runtime import JavaNotFoundError
+    from jobs.sandbox.server import SandboxError, start
+    from jobs.sandbox.server_config import SandboxConfigError
+
+    try:
+        state = start(_config(args), timeout=args.timeout)
+    except (ArtifactError, JavaNotFoundError, SandboxError, SandboxConfigError) as exc:
+        print(f"lakeopt sandbox up: {exc}", file=sys.stderr)
+        return 1
+    print(state.describe())
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    from jobs.sandbox.server import stop
+
+    print("stopped" if stop(_config(args)) else "the sandbox was not running")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from jobs.sandbox.server import status
+
+    state = status(_config(args))
+    print(state.describe())
+    return 0 if state.ready else 3
+
+
+def _load(args: argparse.Namespace) -> int:
+    from jobs.sandbox.server import client, status
+    from jobs.sandbox.trino_http import TrinoQueryError
+    from jobs.sandbox.workload_loader import LoadError, TableLoad, load_workload
+    from jobs.workload import WorkloadError, parse_workload_json
+
+    config = _config(args)
+    path = Path(args.workload)
+    try:
+        workload = parse_workload_json(path.read_bytes())
+    except OSError as exc:
+        print(f"lakeopt sandbox load: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except WorkloadError as exc:
+        print(f"lakeopt sandbox load: {path} is not a valid workload: {exc}", file=sys.stderr)
+        return 2
+    if not status(config).ready:
+        print("lakeopt sandbox load: the sandbox is not running; start it with `lakeopt sandbox up`", file=sys.stderr)
+        return 1
+
+    def progress(table: TableLoad) -> None:
+        print(f"  {table.name}: {table.rows} rows, {table.bytes} bytes from {table.source} in {table.seconds:.1f} s")
+
+    try:
+        report = load_workload(client(config), workload, args.scale, on_table=progress)
+    except (LoadError, TrinoQueryError) as exc:
+        print(f"lakeopt sandbox load: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"loaded {len(report.tables)} tables, {report.total_rows} rows, {report.total_bytes} bytes "
+        f"at scale {report.scale} in {report.seconds:.1f} s"
+    )
+    return 0
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``sandbox up|down|status|load`` to the CLI; each sets ``func(args) -> int``."""
+    sandbox = subparsers.add_parser("sandbox", help="a local Trino 476 + Iceberg for trying and testing lakeopt")
+    sandbox.add_argument("--port", type=int, default=18080, help="HTTP port (default 18080)")
+    sandbox.add_argument("--heap", default="4G", help="JVM heap, e.g. 4G (default)")
+    sandbox.add_argument(
+        "--catalogs",
+        default=None,
+        help=f"comma-separated Iceberg catalogs (default {','.join(DEFAULT_ICEBERG_CATALOGS)}); "
+        "tpch, tpcds and memory are always there",
+    )
+    actions = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    up = actions.add_parser("up", help="download (once), configure and start the sandbox")
+    up.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for start-up")
+    up.set_defaults(func=_up)
+    actions.add_parser("down", help="stop the sandbox").set_defaults(func=_down)
+    actions.add_parser("status", help="is the sandbox running (exit 0) or not (exit 3)").set_defaults(func=_status)
+    load = actions.add_parser("load", help="create a workload's tables in the sandbox and fill them")
+    load.add_argument("workload", metavar="WORKLOAD.json")
+    load.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=0.01,
+        help="1 = 1M rows in the largest tables, TPC-DS sf1 (default 0.01)",
+    )
+    load.set_defaults(func=_load)

@@ -1,0 +1,108 @@
+"""The running sandbox: its catalogs, the generator on a real Trino, and every shared workload's queries.
+
+The shared workloads are loaded by .ci/services/30-trino.sh (``lakeopt sandbox load ... --scale 0.01``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.sandbox.config import SandboxConfig
+from jobs.sandbox.server import status
+from jobs.sandbox.trino_http import TrinoHttpClient, TrinoQueryError
+from jobs.sandbox.workload_loader import clean_statement, load_workload
+from jobs.workload import parse_workload, parse_workload_json
+from tests.sandbox.conftest import shared_workloads_dir
+
+pytestmark = pytest.mark.trino
+
+#: Queries of each shared workload that must return rows at the CI scale (the rest filter on volumes,
+#: e.g. ``HAVING COUNT(*) > 1000``, that 10,000 flights cannot reach).
+MIN_WITH_ROWS = {"flights": 12, "questsH": 10, "tpcds": 15}
+
+
+def test_sandbox_has_every_catalog_and_iceberg_writes_zstd_parquet(trino: TrinoHttpClient) -> None:
+    catalogs = {row[0] for row in trino.execute("SHOW CATALOGS").rows}
+    assert {"iceberg", "flights", "quests", "mtpcds", "tpch", "tpcds", "memory"} <= catalogs
+    assert trino.scalar("SELECT count(*) FROM tpch.tiny.nation") == 25
+    assert trino.scalar("SELECT node_version FROM system.runtime.nodes") == "476"
+    properties = dict(trino.execute('SELECT key, value FROM flights.public."flights$properties"').rows)
+    assert properties["write.parquet.compression-codec"] == "zstd"
+
+
+def test_status_reports_the_running_sandbox(trino: TrinoHttpClient) -> None:
+    state = status(SandboxConfig())
+    assert state.running and state.ready and state.version == "476" and state.pid
+    assert {"flights", "quests", "mtpcds"} <= set(state.catalogs)
+    assert state.describe().startswith("ready: Trino 476")
+    stopped = status(SandboxConfig(home=Path("/nonexistent-lakeopt-sandbox")))
+    assert not stopped.running and stopped.describe().startswith("stopped")
+
+
+def test_generated_joins_match_and_filter_literals_exist(trino: TrinoHttpClient) -> None:
+    workload = parse_workload(
+        {
+            "ddl": [
+                {"statement": "CREATE TABLE iceberg.sandbox_test.h_shop (id integer, name varchar);"},
+                {
+                    "statement": "CREATE TABLE iceberg.sandbox_test.l_sale (shop_id integer, kind varchar, "
+                    "amount decimal(10, 2), sold_at timestamp(6), note varchar)"
+                },
+            ],
+            "queries": [
+                {
+                    "queryid": "q1",
+                    "query": "SELECT h.name, sum(s.amount) FROM iceberg.sandbox_test.h_shop h JOIN "
+                    "iceberg.sandbox_test.l_sale s ON h.id = s.shop_id WHERE s.kind = 'refund' "
+                    "AND s.sold_at >= TIMESTAMP '2024-03-01' GROUP BY h.name",
+                }
+            ],
+        }
+    )
+    for _ in range(2):  # loading twice is idempotent: same tables, same rows
+        report = load_workload(trino, workload, scale=0.002)
+    assert [(t.name, t.rows) for t in report.tables] == [
+        ("iceberg.sandbox_test.h_shop", 200),
+        ("iceberg.sandbox_test.l_sale", 2000),
+    ]
+    orphans = trino.scalar(
+        "SELECT count(*) FROM iceberg.sandbox_test.l_sale s LEFT JOIN iceberg.sandbox_test.h_shop h "
+        "ON h.id = s.shop_id WHERE h.id IS NULL"
+    )
+    assert orphans == 0
+    assert trino.scalar("SELECT count(*) FROM iceberg.sandbox_test.l_sale WHERE kind = 'refund'") > 0
+    low, high = trino.execute("SELECT min(sold_at), max(sold_at) FROM iceberg.sandbox_test.l_sale").rows[0]
+    assert low < "2024-03-01" < high
+    # Skew: the most frequent shop has many times the average share.
+    top = trino.scalar("SELECT max(c) FROM (SELECT count(*) c FROM iceberg.sandbox_test.l_sale GROUP BY shop_id)")
+    assert top > 5 * 2000 / 200
+    assert all(t.bytes > 0 for t in report.tables)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["flights", "questsH", "tpcds"])
+def test_every_shared_workload_query_runs_on_the_loaded_sandbox(trino: TrinoHttpClient, name: str) -> None:
+    workload = parse_workload_json((shared_workloads_dir() / f"{name}.json").read_bytes())
+    failures: list[str] = []
+    with_rows = 0
+    for query in workload.queries:
+        try:
+            result = trino.execute(clean_statement(query.query), timeout=120)
+        except TrinoQueryError as exc:
+            failures.append(f"{query.queryid}: {exc}")
+            continue
+        with_rows += bool(result.rows)
+    assert failures == []
+    assert with_rows >= MIN_WITH_ROWS[name], f"{with_rows} of {len(workload.queries)} queries returned rows"
+
+
+def test_a_missing_catalog_is_named(trino: TrinoHttpClient) -> None:
+    from jobs.sandbox.workload_loader import LoadError
+
+    workload = parse_workload(
+        {"ddl": [{"statement": "CREATE TABLE nowhere.s.t (a int)"}], "queries": [{"queryid": "q", "query": "SELECT 1"}]}
+    )
+    with pytest.raises(LoadError, match="'nowhere'"):
+        load_workload(trino, workload)

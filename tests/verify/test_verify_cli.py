@@ -1,0 +1,60 @@
+"""``lakeopt verify`` and ``lakeopt sandbox`` argument handling: bad input is a clear message and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from lakeopt import sandbox_commands, verify_command
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lakeopt")
+    sub = parser.add_subparsers(dest="command", required=True)
+    verify_command.register(sub)
+    sandbox_commands.register(sub)
+    return parser
+
+
+def _run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+def test_missing_files_and_bad_json_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["verify", str(tmp_path / "w.json"), str(tmp_path / "r.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    workload = tmp_path / "w.json"
+    workload.write_text(json.dumps({"ddl": [{"statement": "CREATE TABLE c.s.t (a int)"}], "queries": []}))
+    result = tmp_path / "r.json"
+    result.write_text("{}")
+    assert _run(["verify", str(workload), str(result)]) == 2
+    assert "not a valid workload" in capsys.readouterr().err
+    workload.write_text(
+        json.dumps({"ddl": [{"statement": "CREATE TABLE c.s.t (a int)"}], "queries": [{"queryid": "q", "query": "x"}]})
+    )
+    result.write_text('{"ddl": "nope"}')
+    assert _run(["verify", str(workload), str(result)]) == 2
+    assert "not a valid result" in capsys.readouterr().err
+
+
+def test_a_plan_without_create_schema_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    workload = tmp_path / "w.json"
+    workload.write_text(
+        json.dumps({"ddl": [{"statement": "CREATE TABLE c.s.t (a int)"}], "queries": [{"queryid": "q", "query": "x"}]})
+    )
+    result = tmp_path / "r.json"
+    result.write_text(json.dumps({"ddl": [{"statement": "CREATE TABLE c.n.t (a int)"}]}))
+    assert _run(["verify", str(workload), str(result), "--url", "jdbc:trino://127.0.0.1:1?user=x"]) == 2
+    assert "CREATE SCHEMA" in capsys.readouterr().err
+
+
+def test_sandbox_scale_must_be_positive() -> None:
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["sandbox", "load", "w.json", "--scale", "0"])
+    args = _parser().parse_args(["sandbox", "--catalogs", "a,b", "load", "w.json", "--scale", "2"])
+    assert args.scale == 2.0 and sandbox_commands._config(args).iceberg_catalogs == ("a", "b")
