@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from jobs import result as jobs_result
 from jobs.result import PlanResult, TaskReport
 from jobs.task_store import TaskRecord
+from jobs.verify.report import VerificationReport
 
 
 @strawberry.enum(description="RUNNING from acceptance until the plan is ready (DONE) or the task failed (FAILED).")
@@ -88,6 +89,53 @@ class LlmSummary:
         )
 
 
+@strawberry.type(description="One query as measured on the verification database.")
+class QueryVerification:
+    queryid: str
+    equal: bool = strawberry.field(description="Same rows as the original (a mismatch is reverted to the baseline).")
+    before_seconds: float | None
+    after_seconds: float | None
+    speedup: float | None
+    detail: str
+
+
+@strawberry.type(description="The plan run and measured on the task's verifyUrl.")
+class Verification:
+    url: str = strawberry.field(description="Password redacted.")
+    x: float | None = strawberry.field(description="Frequency-weighted mean speedup (the contract's x).")
+    y: float | None = strawberry.field(description="Bytes before over bytes after (the contract's y).")
+    z: float | None = strawberry.field(description="x^(2/3) * y.")
+    source_bytes: float
+    new_bytes: float
+    mismatches: list[str]
+    errors: list[str]
+    queries: list[QueryVerification]
+
+    @classmethod
+    def from_report(cls, report: VerificationReport) -> Verification:
+        return cls(
+            url=report.url,
+            x=report.x,
+            y=report.y,
+            z=report.z,
+            source_bytes=float(report.source_bytes),
+            new_bytes=float(report.new_bytes),
+            mismatches=report.mismatches,
+            errors=report.errors,
+            queries=[
+                QueryVerification(
+                    queryid=q.queryid,
+                    equal=q.equal,
+                    before_seconds=q.before_seconds,
+                    after_seconds=q.after_seconds,
+                    speedup=q.speedup,
+                    detail=q.detail,
+                )
+                for q in report.queries
+            ],
+        )
+
+
 @strawberry.type(description="What the task learned beside the plan.")
 class Report:
     warnings: list[str]
@@ -95,6 +143,7 @@ class Report:
     query_notes: list[QueryNote]
     explanation: str | None = strawberry.field(description="Markdown explanation of the plan, when available.")
     llm: LlmSummary | None = strawberry.field(description="Present when an LLM endpoint is configured.")
+    verification: Verification | None = strawberry.field(description="Present when the task gave a verifyUrl.")
 
     @classmethod
     def from_report(cls, report: TaskReport) -> Report:
@@ -104,6 +153,7 @@ class Report:
             query_notes=[QueryNote(queryid=k, note=v) for k, v in report.query_notes.items()],
             explanation=report.explanation,
             llm=LlmSummary.from_summary(report.llm) if report.llm else None,
+            verification=Verification.from_report(report.verification) if report.verification else None,
         )
 
 
@@ -238,12 +288,16 @@ class QueryInput:
 @strawberry.input(description="What POST /new takes: the JDBC URL, the DDL and the queries.")
 class TaskInput:
     url: str | None = None
+    verify_url: str | None = strawberry.field(
+        default=None, description="A writable Trino with the same source tables: the plan is run and measured there."
+    )
     ddl: list[DdlStatementInput]
     queries: list[QueryInput]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
+            "verify_url": self.verify_url,
             "ddl": [{"statement": d.statement} for d in self.ddl],
             "queries": [
                 {"queryid": q.queryid, "query": q.query, "runquantity": q.runquantity, "executiontime": q.executiontime}

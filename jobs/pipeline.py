@@ -20,8 +20,8 @@ from jobs.result import LlmProposal, LlmSummary, PlanResult, TaskReport
 from jobs.settings import Settings
 from jobs.workload import Workload
 
-#: Stage names in the order a task goes through them.
-STAGES = ("parse", "profile", "optimize", "llm", "validate")
+#: Stage names in the order a task goes through them (profile, apply, llm, verify are optional).
+STAGES = ("parse", "profile", "optimize", "apply", "llm", "verify", "validate")
 
 #: async (stage, progress 0..1, message) -> None
 ProgressCallback = Callable[[str, float, str], Coroutine[Any, Any, None]]
@@ -68,8 +68,10 @@ async def run_pipeline(
     settings: Settings,
     progress: ProgressCallback,
     deadline: float | None = None,
+    verify_url: str | None = None,
 ) -> PipelineOutcome:
-    """Plan ``workload``; ``url`` is the unredacted JDBC URL, ``deadline`` a ``time.monotonic()``."""
+    """Plan ``workload``; ``url`` and ``verify_url`` are unredacted JDBC URLs, ``deadline`` a
+    ``time.monotonic()``."""
     from jobs.engine import check_ddl, optimize
     from jobs.engine.validate import validate_result
 
@@ -90,17 +92,29 @@ async def run_pipeline(
     plan = await asyncio.to_thread(optimize, workload, profile)
     result, report = plan.result, plan.report
     report.warnings[:0] = warnings
-    await progress("optimize", 0.8, f"{len(report.recommendations)} recommendations")
+    await progress("optimize", 0.7, f"{len(report.recommendations)} recommendations")
+
+    def seconds_left(reserve: float) -> float:
+        return 300.0 if deadline is None else max(0.0, deadline - time.monotonic() - reserve)
+
+    applied = None
+    if verify_url:
+        from jobs.verification_stage import apply_for_checks
+
+        await progress("apply", 0.72, "running the plan's DDL and migrations on the verification database")
+        applied = await apply_for_checks(workload, result, verify_url)
+        report.warnings.extend(applied.warnings)
 
     if settings.llm_enabled:
         from jobs.llm.stage import llm_assist
 
-        budget = 120.0 if deadline is None else max(0.0, deadline - time.monotonic() - 30.0)
+        # The LLM gets half of what is left; verification and validation need the rest.
+        budget = seconds_left(30.0) / (2 if applied else 1)
 
         async def llm_progress(message: str, fraction: float) -> None:
-            await progress("llm", 0.8 + 0.15 * fraction, message)
+            await progress("llm", 0.75 + 0.15 * fraction, message)
 
-        await progress("llm", 0.8, "asking the LLM for rewrites")
+        await progress("llm", 0.75, "asking the LLM for rewrites")
         improved = {q.queryid for q in plan.plan.queries if q.rule} if plan.plan is not None else set()
         outcome = await llm_assist(
             workload,
@@ -108,7 +122,7 @@ async def run_pipeline(
             report,
             profile,
             settings,
-            checker=None,
+            checker=applied.checker() if applied else None,
             budget_seconds=budget,
             on_progress=llm_progress,
             improved_queryids=improved,
@@ -124,6 +138,15 @@ async def run_pipeline(
             rejected=[LlmProposal(queryid=r.queryid, sql=r.sql, note=r.reason) for r in outcome.rejected],
             suggestions=[LlmProposal(queryid=s.queryid, sql=s.sql, note=s.rationale) for s in outcome.suggestions],
         )
+
+    if verify_url and applied is not None:
+        from jobs.verification_stage import verify_and_revert
+
+        await progress("verify", 0.9, "timing and comparing every query on the verification database")
+        result, report.verification, verify_warnings = await verify_and_revert(
+            workload, result, verify_url, applied, budget_seconds=seconds_left(20.0)
+        )
+        report.warnings.extend(verify_warnings)
 
     await progress("validate", 0.97, "checking the plan against the contract")
     problems = validate_result(workload, result)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from jobs.verify.report import VerificationReport
+
 
 class Statement(BaseModel):
     statement: str
@@ -54,3 +56,5 @@ class TaskReport(BaseModel):
     explanation: str | None = None
     #: Present when an LLM endpoint is configured.
     llm: LlmSummary | None = None
+    #: Measured on the task's ``verify_url``, when it gave one.
+    verification: VerificationReport | None = None

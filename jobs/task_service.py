@@ -16,7 +16,7 @@ from jobs.constants import OPTIMIZE_JOB, QUEUE_NAME
 from jobs.jdbc.url import JdbcUrlError, parse_jdbc_url
 from jobs.settings import Settings
 from jobs.task_events import publish_event
-from jobs.task_secrets import put_task_url
+from jobs.task_secrets import TaskUrls, put_task_urls
 from jobs.task_store import TaskRecord, TaskStatus, TaskStore, utcnow
 from jobs.workload import Workload, WorkloadError
 
@@ -25,19 +25,28 @@ class QueueUnavailable(RuntimeError):
     """Redis refused the job; the task was recorded as FAILED with this reason."""
 
 
-def redacted_url(workload: Workload) -> str | None:
-    """The workload's URL with its password replaced; a malformed URL is a field error."""
-    if workload.url is None:
+def _redacted(field: str, url: str | None) -> str | None:
+    """``url`` with its password replaced; a malformed URL is an error of ``field``."""
+    if url is None:
         return None
     try:
-        return parse_jdbc_url(workload.url).redacted()
+        return parse_jdbc_url(url).redacted()
     except JdbcUrlError as exc:
-        raise WorkloadError([("url", str(exc))]) from None
+        raise WorkloadError([(field, str(exc))]) from None
+
+
+def redacted_url(workload: Workload) -> str | None:
+    """The workload's URL with its password replaced (the verification URL is checked too)."""
+    if workload.verify_url is not None:
+        redacted_verify = _redacted("verify_url", workload.verify_url)
+        if not (redacted_verify or "").startswith("jdbc:trino:"):
+            raise WorkloadError([("verify_url", "verification runs on Trino: give a jdbc:trino:// URL")])
+    return _redacted("url", workload.url)
 
 
 def stored_workload_json(workload: Workload) -> str:
-    """The workload as kept in the store: everything but the URL (which may carry a secret)."""
-    return json.dumps(workload.model_dump(mode="json", exclude={"url"}))
+    """The workload as kept in the store: everything but the URLs (which may carry secrets)."""
+    return json.dumps(workload.model_dump(mode="json", exclude={"url", "verify_url"}))
 
 
 class TaskService:
@@ -60,8 +69,9 @@ class TaskService:
             time_limit=self.settings.task_time_limit,
         )
         try:
-            if workload.url is not None:
-                await put_task_url(self.redis, task_id, workload.url, ttl_seconds=self.settings.task_time_limit + 60)
+            if workload.url is not None or workload.verify_url is not None:
+                urls = TaskUrls(url=workload.url, verify_url=workload.verify_url)
+                await put_task_urls(self.redis, task_id, urls, ttl_seconds=self.settings.task_time_limit + 60)
             job = await self.redis.enqueue_job(OPTIMIZE_JOB, str(task_id), _job_id=str(task_id), _queue_name=QUEUE_NAME)
             if job is None:  # arq refuses a duplicate id; a fresh uuid4 never is one
                 raise RuntimeError("the queue already holds a job with this id")

@@ -22,7 +22,7 @@ from jobs.log_redaction import install_log_redaction
 from jobs.pipeline import PipelineOutcome, run_pipeline
 from jobs.settings import Settings, get_settings
 from jobs.task_events import publish_event
-from jobs.task_secrets import drop_task_url, get_task_url
+from jobs.task_secrets import drop_task_urls, get_task_urls
 from jobs.task_store import TaskRecord, TaskStore, utcnow
 from jobs.workload import WorkloadError, parse_workload_json
 
@@ -74,7 +74,7 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
     remaining = (existing.deadline_at - utcnow()).total_seconds()
     if remaining <= 0:
         await emit(await store.fail(tid, "time limit exceeded before the task could start"))
-        await drop_task_url(redis, tid)
+        await drop_task_urls(redis, tid)
         return "FAILED"
 
     await emit(await store.start_attempt(tid))
@@ -87,11 +87,19 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
 
     outcome: PipelineOutcome | None = None
     try:
-        workload = parse_workload_json(existing.workload_json)
-        url = await get_task_url(redis, tid)
+        urls = await get_task_urls(redis, tid)
+        # The engine reads the session catalog/schema from the URL; the redacted form keeps them.
+        workload = parse_workload_json(existing.workload_json).model_copy(
+            update={"url": urls.url or existing.url_redacted}
+        )
         async with asyncio.timeout(remaining):
             outcome = await run_pipeline(
-                workload, url=url, settings=settings, progress=progress, deadline=time.monotonic() + remaining
+                workload,
+                url=urls.url,
+                verify_url=urls.verify_url,
+                settings=settings,
+                progress=progress,
+                deadline=time.monotonic() + remaining,
             )
     except asyncio.CancelledError:
         raise  # arq cancelled the job (shutdown or its own timeout): a retry or the sweep finishes it
@@ -108,7 +116,7 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
                 tid, result_json=outcome.result.model_dump_json(), report_json=outcome.report.model_dump_json()
             )
         )
-    await drop_task_url(redis, tid)
+    await drop_task_urls(redis, tid)
     final = await store.get(tid)
     return final.status.value if final else "UNKNOWN"
 

@@ -55,6 +55,9 @@ class Workload(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     url: str | None = None
+    #: A Trino lakeopt may write to (staging, the sandbox) holding the same source tables: the plan
+    #: is run there, every rewrite compared with its original, and LLM rewrites can be verified.
+    verify_url: str | None = None
     ddl: list[DdlStatement] = Field(min_length=1)
     queries: list[WorkloadQuery] = Field(min_length=1)
 

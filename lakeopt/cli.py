@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from jobs.settings import Settings, get_settings
+from lakeopt import sandbox_commands, verify_command
 
 log = logging.getLogger("lakeopt")
 
@@ -94,6 +95,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             run_pipeline(
                 workload,
                 url=args.url if args.url is not None else workload.url,
+                verify_url=args.verify_url if args.verify_url is not None else workload.verify_url,
                 settings=settings,
                 progress=progress,
                 deadline=started + settings.task_time_limit,
@@ -111,6 +113,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         Path(args.report).write_text(outcome.report.model_dump_json(indent=2) + "\n")
     for warning in outcome.report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if outcome.report.verification is not None:
+        v = outcome.report.verification
+        print(f"verification: x={v.x} y={v.y} z={v.z} mismatches={v.mismatches}", file=sys.stderr)
     for line in outcome.report.recommendations:
         print(f"recommendation: {line}", file=sys.stderr)
     if outcome.report.explanation:
@@ -138,18 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimize", help="plan a workload in-process and print the result JSON")
     p.add_argument("workload", metavar="WORKLOAD.json")
     p.add_argument("--url", help="JDBC URL to profile (default: the workload's url)")
+    p.add_argument(
+        "--verify-url", help="writable Trino to run and measure the plan on (default: the workload's verify_url)"
+    )
     p.add_argument("-o", "--output", metavar="RESULT.json", help="write the result here instead of stdout")
     p.add_argument("--report", metavar="REPORT.json", help="also write the report (warnings, rationale)")
     p.set_defaults(func=cmd_optimize)
 
-    with contextlib.suppress(ImportError):
-        from lakeopt import verify_command
-
-        verify_command.register(sub)
-    with contextlib.suppress(ImportError):
-        from lakeopt import sandbox_commands
-
-        sandbox_commands.register(sub)
+    verify_command.register(sub)
+    sandbox_commands.register(sub)
     return parser
 
 

@@ -19,7 +19,7 @@ from jobs.engine.source_ddl import read_source_tables, session_namespace
 from jobs.engine.validate import find_problems
 from jobs.engine.workload_model import build_model
 from jobs.profile import DatabaseProfile
-from jobs.result import TaskReport
+from jobs.result import PlanResult, TaskReport
 from jobs.workload import Workload
 
 
@@ -93,3 +93,11 @@ def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> Opti
         warnings.append("the optimized plan failed validation: returning the baseline plan")
         plan = baseline
     return OptimizedPlan(result=render(plan), report=_report(plan, parsed, warnings), plan=plan)
+
+
+def baseline_result(workload: Workload) -> PlanResult:
+    """The baseline plan alone (1:1 copies, requalified queries): the fallback for any rewrite
+    that a verification found returning different rows."""
+    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
+    parsed = [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
+    return render(baseline_plan(namespaces, parsed))

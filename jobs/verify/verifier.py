@@ -133,6 +133,31 @@ async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: Verifica
     return total
 
 
+def _checked_schema(workload: Workload, result: PlanResult) -> tuple[str, list[str]]:
+    """The plan's new schema and the source tables; refuses a plan that would write to a source."""
+    if not result.ddl:
+        raise UnsafeStatementError("the plan has no DDL; its first statement must be CREATE SCHEMA")
+    schema = new_schema(result.ddl[0].statement)
+    source_tables = [created_table(clean_statement(d.statement)) for d in workload.ddl]
+    if any(t.rsplit(".", 1)[0] == schema for t in source_tables):
+        raise UnsafeStatementError(f"the plan's new schema {schema} is a source schema; refusing to write to it")
+    return schema, source_tables
+
+
+async def apply_plan(
+    workload: Workload, result: PlanResult, url: str, *, client: TrinoHttpClient | None = None
+) -> list[str]:
+    """Run the plan's DDL and migrations on the writable Trino at ``url``; returns the errors.
+
+    Lets the caller check single rewrites (:func:`same_rows`) before the full :func:`verify_plan`,
+    which can then skip this step with ``prepared=True``.
+    """
+    schema, _ = _checked_schema(workload, result)
+    report = VerificationReport(url=redact_url(url), new_schema=schema, repetitions=1)
+    await _prepare(client or client_from_jdbc_url(url), result, schema, report)
+    return report.errors
+
+
 async def verify_plan(
     workload: Workload,
     result: PlanResult,
@@ -142,25 +167,23 @@ async def verify_plan(
     on_progress: Progress | None = None,
     query_timeout: float = QUERY_TIMEOUT,
     client: TrinoHttpClient | None = None,
+    prepared: bool = False,
 ) -> VerificationReport:
     """Run ``result`` against the writable Trino at ``url`` and measure it against ``workload``.
 
     Only the plan's new schema is written to (its tables are dropped and recreated); a statement
-    that would write elsewhere is refused before anything runs.
+    that would write elsewhere is refused before anything runs. ``prepared=True`` skips the DDL
+    and migrations (already run by :func:`apply_plan`).
     """
     if repetitions < 1:
         raise ValueError("repetitions must be at least 1")
-    if not result.ddl:
-        raise UnsafeStatementError("the plan has no DDL; its first statement must be CREATE SCHEMA")
-    schema = new_schema(result.ddl[0].statement)
-    source_tables = [created_table(clean_statement(d.statement)) for d in workload.ddl]
-    if any(t.rsplit(".", 1)[0] == schema for t in source_tables):
-        raise UnsafeStatementError(f"the plan's new schema {schema} is a source schema; refusing to write to it")
+    schema, source_tables = _checked_schema(workload, result)
     client = client or client_from_jdbc_url(url)
     report = VerificationReport(url=redact_url(url), new_schema=schema, repetitions=repetitions)
-    await _report_progress(on_progress, "running DDL and migrations", 0.0)
-    if not await _prepare(client, result, schema, report):
-        return report
+    if not prepared:
+        await _report_progress(on_progress, "running DDL and migrations", 0.0)
+        if not await _prepare(client, result, schema, report):
+            return report
     rewritten = {q.queryid: q.query for q in result.queries}
     total = len(workload.queries)
     for index, query in enumerate(workload.queries):
