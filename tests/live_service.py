@@ -118,3 +118,4 @@ def start_service(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
