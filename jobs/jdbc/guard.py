@@ -33,7 +33,8 @@ _WRITING_KEYWORDS = frozenset(
 )  # fmt: skip
 #: Trino table functions that send their text, unchecked, to the database behind a connector.
 _PASS_THROUGH_FUNCTIONS = frozenset({"QUERY", "RAW_QUERY"})
-_WRITING_NODES: tuple[type[exp.Expression], ...] = (
+#: Node types that change data or metadata (also refused in LLM proposals).
+WRITING_NODES: tuple[type[exp.Expression], ...] = (
     exp.Insert,
     exp.Update,
     exp.Delete,
@@ -124,7 +125,7 @@ def _check_statement(text: str, tokens: list[Token], dialect: Dialect) -> None:
     if not isinstance(root, exp.Query | exp.Values):
         raise ReadOnlyViolation("refused by the read-only guard: the statement is not a query")
     for node in root.walk():
-        if isinstance(node, _WRITING_NODES):
+        if isinstance(node, WRITING_NODES):
             raise ReadOnlyViolation(f"refused by the read-only guard: the query contains {node.key.upper()}")
         if isinstance(node, exp.Select) and node.args.get("locks"):
             raise ReadOnlyViolation("refused by the read-only guard: the query takes row locks (FOR UPDATE/SHARE)")

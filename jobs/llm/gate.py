@@ -16,22 +16,13 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from jobs.engine.requalify import is_cte_reference
+from jobs.jdbc.guard import WRITING_NODES
 from jobs.result import Statement
 
 DIALECT = "trino"
 
 #: Node types that change data or metadata; none may appear anywhere in a proposal.
-_FORBIDDEN = (
-    exp.Insert,
-    exp.Delete,
-    exp.Update,
-    exp.Merge,
-    exp.Create,
-    exp.Drop,
-    exp.Alter,
-    exp.TruncateTable,
-    exp.Command,
-)
+_FORBIDDEN = WRITING_NODES
 
 TableKey = tuple[str, str, str]
 

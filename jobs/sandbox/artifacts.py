@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from jobs.jdbc.drivers import file_sha256 as sha256_of
 from jobs.sandbox.config import MAVEN_CENTRAL, PLUGINS, TRINO_SERVER_SHA256, TRINO_VERSION, SandboxConfig
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,6 @@ def server_tarball_url(version: str) -> str:
     'https://repo1.maven.org/maven2/io/trino/trino-server/476/trino-server-476.tar.gz'
     """
     return f"{MAVEN_CENTRAL}/io/trino/trino-server/{version}/trino-server-{version}.tar.gz"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def expected_sha256(version: str) -> str:
