@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.engine import PlanningError
-
 from jobs.task_service import TaskService
 from jobs.task_store import TaskRecord
 from jobs.workload import WorkloadError, parse_workload
