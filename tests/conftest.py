@@ -31,17 +31,22 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield started.rsplit("/", 1)[0]
 
 
+def _fresh_db(server_url: str) -> str:
+    # Redis has 16 databases; a session uses fewer, so no two live services share a queue.
+    return f"{server_url}/{next(_redis_db) % 16}"
+
+
 @pytest.fixture
 def redis_url(redis_server_url: str) -> str:
     """A Redis database of this test's own, so queues of concurrent services never mix."""
-    return f"{redis_server_url}/{next(_redis_db) % 16}"
+    return _fresh_db(redis_server_url)
 
 
 @pytest.fixture(scope="module")
 def live_service(redis_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
     """API and worker as separate processes, sharing a SQLite store, like a deployment."""
     with start_service(
-        tmp_path_factory.mktemp("service"), f"{redis_server_url}/{next(_redis_db) % 16}", python=sys.executable
+        tmp_path_factory.mktemp("service"), _fresh_db(redis_server_url), python=sys.executable
     ) as service:
         yield service
 

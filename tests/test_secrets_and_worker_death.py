@@ -83,12 +83,12 @@ def test_password_appears_nowhere(live_service: LiveService) -> None:
         assert fragment not in live_service.logs()
 
 
-def test_killed_worker_does_not_leave_task_running(redis_server_url: str, tmp_path: Path) -> None:
+def test_killed_worker_does_not_leave_task_running(redis_url: str, tmp_path: Path) -> None:
     with (
         silent_database() as port,
         start_service(
             tmp_path,
-            f"{redis_server_url}/15",
+            redis_url,
             python=sys.executable,
             extra_env={"LAKEOPT_TASK_TIME_LIMIT": "8", "LAKEOPT_JDBC_TIMEOUT": "60"},
         ) as service,

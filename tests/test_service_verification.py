@@ -21,7 +21,7 @@ QUERY = """query($id: UUID!) { task(id: $id) { ... on Task { status error result
     verification { x y z mismatches errors queries { queryid equal } } } } } }"""
 
 
-def test_verified_task_accepts_only_equivalent_llm_rewrites(redis_server_url: str, tmp_path: Path) -> None:
+def test_verified_task_accepts_only_equivalent_llm_rewrites(redis_url: str, tmp_path: Path) -> None:
     trino = service_url("LAKEOPT_TEST_TRINO_URL", "the Trino sandbox")
     flights = load_workload("flights.json")
     workload = {
@@ -49,7 +49,7 @@ def test_verified_task_accepts_only_equivalent_llm_rewrites(redis_server_url: st
     script = [proposal(equivalent), proposal(wrong), Reply(content="## Plan")]
     with scripted_openai(script) as llm:
         env = {"LLM_BASE_URL": llm.url, "LLM_API_KEY": "sk-x", "LLM_MODEL": "m"}
-        with start_service(tmp_path, f"{redis_server_url}/12", python=sys.executable, extra_env=env) as service:
+        with start_service(tmp_path, redis_url, python=sys.executable, extra_env=env) as service:
             task_id = httpx.post(f"{service.base_url}/new", json=workload).json()["taskid"]
             status = service.wait_for_status(task_id, {"DONE", "FAILED"}, timeout=600)
             body = httpx.post(f"{service.base_url}/graphql", json={"query": QUERY, "variables": {"id": task_id}})

@@ -38,10 +38,10 @@ def _report(base_url: str, task_id: str) -> dict[str, object]:
     return task
 
 
-def test_llm_suggestion_and_explanation_reach_graphql(redis_server_url: str, tmp_path: Path) -> None:
+def test_llm_suggestion_and_explanation_reach_graphql(redis_url: str, tmp_path: Path) -> None:
     with scripted_openai([]) as llm:
         env = {"LLM_BASE_URL": llm.url, "LLM_API_KEY": API_KEY, "LLM_MODEL": "test-model"}
-        with start_service(tmp_path, f"{redis_server_url}/14", python=sys.executable, extra_env=env) as service:
+        with start_service(tmp_path, redis_url, python=sys.executable, extra_env=env) as service:
             # The engine names the new schema; the proposal must read it to pass the static gate.
             first = httpx.post(f"{service.base_url}/new", json=WORKLOAD).json()["taskid"]
             service.wait_for_status(first, {"DONE"}, timeout=120)
@@ -63,10 +63,10 @@ def test_llm_suggestion_and_explanation_reach_graphql(redis_server_url: str, tmp
             assert API_KEY not in service.logs()
 
 
-def test_dead_llm_endpoint_never_fails_the_task(redis_server_url: str, tmp_path: Path) -> None:
+def test_dead_llm_endpoint_never_fails_the_task(redis_url: str, tmp_path: Path) -> None:
     with scripted_openai([], default=Reply(status=500, content="down")) as llm:
         env = {"LLM_BASE_URL": llm.url, "LLM_API_KEY": API_KEY, "LLM_MODEL": "test-model"}
-        with start_service(tmp_path, f"{redis_server_url}/13", python=sys.executable, extra_env=env) as service:
+        with start_service(tmp_path, redis_url, python=sys.executable, extra_env=env) as service:
             task_id = httpx.post(f"{service.base_url}/new", json=WORKLOAD).json()["taskid"]
             assert service.wait_for_status(task_id, {"DONE", "FAILED"}, timeout=180) == "DONE"
             report = _report(service.base_url, task_id)["report"]
