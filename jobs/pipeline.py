@@ -41,7 +41,7 @@ class PipelineOutcome:
 async def _collect_profile(
     url: str, workload: Workload, settings: Settings, progress: ProgressCallback
 ) -> DatabaseProfile:
-    from jobs.jdbc.profiler import collect_profile
+    from jobs.jdbc.profiler import collect_profile_async
 
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Future[None]] = set()
@@ -53,9 +53,7 @@ async def _collect_profile(
         )
         pending.add(asyncio.wrap_future(future, loop=loop))
 
-    profile: DatabaseProfile = await asyncio.to_thread(
-        collect_profile, url, workload, settings, on_progress=on_progress
-    )
+    profile = await collect_profile_async(url, workload, settings, on_progress=on_progress)
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
     return profile

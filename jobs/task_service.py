@@ -87,8 +87,7 @@ class TaskService:
         """The task as stored; a RUNNING task past its deadline is failed on the spot."""
         record = await self.store.get(task_id)
         if record is not None and record.status is TaskStatus.RUNNING and utcnow() > record.deadline_at:
-            for expired in await self.store.expire_overdue():
-                await publish_event(self.redis, expired)
+            await self.expire_overdue()
             record = await self.store.get(task_id)
         return record
 

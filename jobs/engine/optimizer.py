@@ -63,6 +63,12 @@ def _report(plan: Plan, parsed: list[ParsedQuery], warnings: list[str]) -> TaskR
     )
 
 
+def _read(workload: Workload) -> tuple[Namespaces, list[ParsedQuery]]:
+    """The source tables' namespaces and every query parsed and requalified against them."""
+    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
+    return namespaces, [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
+
+
 def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> OptimizedPlan:
     """Plan ``workload``; raises :class:`jobs.engine.PlanningError` only for unreadable DDL.
 
@@ -76,8 +82,7 @@ def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> Opti
     >>> plan.result.queries[0].query
     'SELECT a FROM c.s_opt.t'
     """
-    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
-    parsed = [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
+    namespaces, parsed = _read(workload)
     baseline = baseline_plan(namespaces, parsed)
     model = build_model(workload, parsed, namespaces, profile)
     plan = baseline
@@ -98,6 +103,4 @@ def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> Opti
 def baseline_result(workload: Workload) -> PlanResult:
     """The baseline plan alone (1:1 copies, requalified queries): the fallback for any rewrite
     that a verification found returning different rows."""
-    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
-    parsed = [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
-    return render(baseline_plan(namespaces, parsed))
+    return render(baseline_plan(*_read(workload)))

@@ -10,8 +10,7 @@ import json
 from typing import Any
 
 from jobs.jdbc.connection import JdbcError, ReadOnlyConnection, connect
-from jobs.jdbc.guard import ReadOnlyViolation, check_read_only
-from jobs.jdbc.profiler import ProfileRun, TableName, finite, query_catalogs, quote_literal
+from jobs.jdbc.profiler import ProfileRun, TableName, finite, query_catalogs, quote_literal, run_explain
 from jobs.profile import ColumnProfile, QueryExplain, TableProfile
 
 _TABLE_SQL = """
@@ -164,14 +163,11 @@ def _column_profile(
 
 def explain_postgres(connection: ReadOnlyConnection, queryid: str, sql: str) -> QueryExplain:
     """``EXPLAIN (FORMAT JSON)`` of one workload query; failures go into ``error``."""
+    explain, text = run_explain(connection, "postgresql", queryid, sql, "EXPLAIN (FORMAT JSON)")
+    if text is None:
+        return explain
     try:
-        statement = check_read_only(sql, "postgresql")
-        text = connection.query(f"EXPLAIN (FORMAT JSON) {statement}").rows[0][0]
-    except (JdbcError, ReadOnlyViolation) as exc:
-        return QueryExplain(queryid=queryid, error=str(exc))
-    explain = QueryExplain(queryid=queryid, plan=str(text))
-    try:
-        plan = json.loads(str(text))[0]["Plan"]
+        plan = json.loads(text)[0]["Plan"]
     except (ValueError, LookupError, TypeError):
         return explain
     explain.estimated_rows = finite(plan.get("Plan Rows"))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from jobs.jdbc.connection import JdbcError, ReadOnlyConnection, connect
-from jobs.jdbc.guard import ReadOnlyViolation, check_read_only
-from jobs.jdbc.profiler import ProfileRun, TableName, finite, quote_identifier
+from jobs.jdbc.profiler import ProfileRun, TableName, finite, quote_identifier, run_explain
 from jobs.profile import ColumnProfile, QueryExplain, TableProfile
 
 
@@ -89,14 +88,11 @@ def _table_profile(
 
 def explain_trino(connection: ReadOnlyConnection, queryid: str, sql: str) -> QueryExplain:
     """``EXPLAIN (TYPE IO, FORMAT JSON)`` of one workload query; failures go into ``error``."""
+    explain, text = run_explain(connection, "trino", queryid, sql, "EXPLAIN (TYPE IO, FORMAT JSON)")
+    if text is None:
+        return explain
     try:
-        statement = check_read_only(sql, "trino")
-        text = connection.query(f"EXPLAIN (TYPE IO, FORMAT JSON) {statement}").rows[0][0]
-    except (JdbcError, ReadOnlyViolation) as exc:
-        return QueryExplain(queryid=queryid, error=str(exc))
-    explain = QueryExplain(queryid=queryid, plan=str(text))
-    try:
-        estimate = json.loads(str(text)).get("estimate") or {}
+        estimate = json.loads(text).get("estimate") or {}
     except (ValueError, AttributeError):
         return explain
     explain.estimated_rows = finite(estimate.get("outputRowCount"))

@@ -19,8 +19,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from jobs.jdbc.connection import JdbcError, ReadOnlyConnection
+from jobs.jdbc.guard import ReadOnlyViolation, check_read_only
 from jobs.jdbc.url import JdbcUrl, JdbcUrlError, parse_jdbc_url, scrub
-from jobs.profile import DatabaseProfile
+from jobs.profile import DatabaseProfile, QueryExplain
 from jobs.settings import Settings
 from jobs.workload import Workload
 
@@ -158,6 +160,21 @@ class ProfileRun:
         self.stopped = True
         self.skipped.append(what)
         return True
+
+
+def run_explain(
+    connection: ReadOnlyConnection, engine: str, queryid: str, sql: str, explain_prefix: str
+) -> tuple[QueryExplain, str | None]:
+    """Run ``explain_prefix`` on one read-only-checked workload query.
+
+    Returns the explain holding the plan text and that text, or one holding ``error`` and ``None``.
+    """
+    try:
+        statement = check_read_only(sql, engine)
+        text = str(connection.query(f"{explain_prefix} {statement}").rows[0][0])
+    except (JdbcError, ReadOnlyViolation) as exc:
+        return QueryExplain(queryid=queryid, error=str(exc)), None
+    return QueryExplain(queryid=queryid, plan=text), text
 
 
 def profile_budget(settings: Settings) -> float:
