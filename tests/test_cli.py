@@ -15,6 +15,7 @@ import pytest
 from jobs.redis_server import free_port
 from tests.conftest import WORKLOADS, load_workload
 from tests.contract_rules import contract_problems
+from tests.services import service_url
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -35,6 +36,15 @@ def test_optimize_writes_a_contract_valid_result(tmp_path: Path) -> None:
     assert contract_problems(workload, json.loads(out.read_text())) == []
     report = json.loads((tmp_path / "report.json").read_text())
     assert any("no JDBC URL" in w for w in report["warnings"])
+
+
+def test_optimize_with_a_database_profiles_it_and_exits(tmp_path: Path) -> None:
+    url = service_url("LAKEOPT_TEST_TRINO_URL", "the Trino sandbox")
+    out = tmp_path / "result.json"
+    done = _run("optimize", str(WORKLOADS / "questsH.json"), "--url", url, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "profile: profiled" in done.stderr
+    assert contract_problems(load_workload("questsH.json"), json.loads(out.read_text())) == []
 
 
 def test_optimize_names_the_problem_in_bad_files(tmp_path: Path) -> None:

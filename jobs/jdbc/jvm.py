@@ -76,6 +76,9 @@ def ensure_jvm(settings: Settings) -> None:
         if major is not None and major >= 22:
             # JPype loads its native part through System.load; say so, or Java 22+ prints a warning.
             options.append("--enable-native-access=ALL-UNNAMED")
+        # At exit, destroying the JVM waits for every non-daemon Java thread (the drivers start
+        # some), so a finished `lakeopt optimize --url` would hang; the OS frees the JVM anyway.
+        jpype.config.destroy_jvm = False
         started = time.monotonic()
         try:
             jpype.startJVM(str(libjvm), *options, classpath=classpath, convertStrings=True)

@@ -51,7 +51,11 @@ def _value(rng: random.Random, column: str, type_sql: str) -> Any:
     if family in ("INTEGER", "BIGINT", "SMALLINT"):
         return rng.randint(-2, 12)
     if family in ("DOUBLE", "REAL", "DECIMAL"):
-        return rng.randint(-40, 4000) / 4
+        return rng.randint(-40, 3996) / 4
+    if family == "TIME":
+        return datetime.time(rng.randint(0, 23), rng.randint(0, 59))
+    if family == "TIMESTAMP":
+        return datetime.datetime(2019, 1, 1) + datetime.timedelta(minutes=rng.randint(0, 500 * 24 * 60))
     if family == "DATE":
         return datetime.date(2019, 1, 1) + datetime.timedelta(days=rng.randint(0, 500))
     return rng.choice(["x", "y", "z", "", "NA"])
@@ -62,6 +66,10 @@ def _literal(value: Any) -> exp.Expr:
         return exp.null()
     if isinstance(value, bool):
         return exp.Boolean(this=value)
+    if isinstance(value, datetime.time):
+        return exp.cast(exp.Literal.string(value.isoformat()), "TIME")
+    if isinstance(value, datetime.datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
     if isinstance(value, datetime.date):
         return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
     if isinstance(value, int | float):

@@ -1,7 +1,8 @@
 """The rules, applied in order by :func:`jobs.engine.optimize`. Each is a pure step
 ``(WorkloadModel, Plan) -> Plan`` that adds a line to ``Plan.recommendations`` per change.
 
-Not a rule (yet): denormalized pre-joined tables. Joins keep reading the 1:1 copies.
+Joins are not denormalized into wide tables (that would add storage); heavy aggregates over
+joins are materialized instead (:mod:`jobs.engine.rules.materialized_blocks`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jobs.engine.plan import Plan
+from jobs.engine.rules.materialized_blocks import materialized_blocks
 from jobs.engine.rules.narrow_types import narrow_types
 from jobs.engine.rules.partitioning import partitioning
 from jobs.engine.rules.pre_aggregation import pre_aggregation
@@ -17,5 +19,6 @@ from jobs.engine.workload_model import WorkloadModel
 
 Rule = Callable[[WorkloadModel, Plan], Plan]
 
-#: Column types first (they change the copies' columns), then the copies' layout, then derived tables.
-RULES: tuple[Rule, ...] = (narrow_types, partitioning, sort_order, pre_aggregation)
+#: Column types first (they change the copies' columns), then the copies' layout, then derived tables
+#: (blocks over joins last: they leave queries another rule rewrote alone).
+RULES: tuple[Rule, ...] = (narrow_types, partitioning, sort_order, pre_aggregation, materialized_blocks)

@@ -1,0 +1,200 @@
+"""Aggregate blocks over joins that a materialized table answers exactly.
+
+A block qualifies when it joins two or more stored source tables (every FROM/JOIN item is one,
+each under its own name), has no nested query, no non-deterministic function, every column
+resolves to one of its own tables, and every group aggregate is order-independent (``COUNT``,
+``SUM``, ``AVG``, ``MIN``, ``MAX``, ``COUNT(DISTINCT)``, variances...; ``array_agg``,
+``arbitrary``, ``max_by`` and friends depend on row order and disqualify it).
+
+The block's result before HAVING, ORDER BY and LIMIT is one row per group: its key
+expressions and its aggregates. A table holding exactly that answers the block with the joins,
+WHERE and GROUP BY removed (see :mod:`jobs.engine.join_block_rewrite`). Keys and
+pass-through aggregates (``MIN``/``MAX``) may not have a type an Iceberg table would change
+(``TIME``, ``TIMESTAMP`` other than precision 6, ``CHAR``, ``TINYINT``, ``SMALLINT``): their
+values would come back in another type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from jobs.engine.aggregate_blocks import Shape
+from jobs.engine.query_blocks import BlockScope, block_tables, own_nodes
+from jobs.engine.source_ddl import SourceTable
+
+_ORDER_INDEPENDENT: tuple[type[exp.AggFunc], ...] = (
+    exp.Count,
+    exp.Sum,
+    exp.Min,
+    exp.Max,
+    exp.Avg,
+    exp.CountIf,
+    exp.Stddev,
+    exp.StddevPop,
+    exp.StddevSamp,
+    exp.Variance,
+    exp.VariancePop,
+    exp.ApproxDistinct,
+    exp.LogicalAnd,
+    exp.LogicalOr,
+    exp.Corr,
+    exp.CovarPop,
+    exp.CovarSamp,
+)
+_NONDETERMINISTIC = {"rand", "random", "uuid", "now", "shuffle", "localtime", "localtimestamp"}
+#: Types an Iceberg table stores as another type (so a value read back would print differently).
+_CHANGED_BY_ICEBERG = re.compile(r"^\s*(time\b|char\b|char\(|tinyint|smallint|timestamp(?!\s*\(\s*6\s*\)))", re.I)
+
+
+@dataclass
+class JoinBlock:
+    """A qualifying block, its tables by the names its columns use, its keys and aggregates."""
+
+    queryid: str
+    select: exp.Select
+    #: alias (or table name), lower case -> source table.
+    aliases: dict[str, SourceTable]
+    #: shape -> key expression, in GROUP BY order (empty for a global aggregate).
+    keys: dict[Shape, exp.Expr] = field(default_factory=dict)
+    #: shape -> every aggregate node of that shape (FILTER/WITHIN GROUP wrappers included).
+    aggregates: dict[Shape, list[exp.Expr]] = field(default_factory=dict)
+
+
+def owner(column: exp.Column, aliases: dict[str, SourceTable]) -> str | None:
+    """The alias of the block table ``column`` belongs to, ``None`` when unknown or ambiguous."""
+    if column.args.get("db") is not None or column.args.get("catalog") is not None:
+        return None
+    if column.table:
+        alias = column.table.lower()
+        table = aliases.get(alias)
+        return alias if table is not None and table.column(column.name) is not None else None
+    owners = [alias for alias, table in aliases.items() if table.column(column.name) is not None]
+    return owners[0] if len(owners) == 1 else None
+
+
+def shape(node: exp.Expr, aliases: dict[str, SourceTable]) -> Shape:
+    """A hashable shape of ``node`` where each column is named by its table alias (``a.id`` != ``b.id``).
+
+    >>> import sqlglot
+    >>> from jobs.engine.source_ddl import SourceColumn
+    >>> t = SourceTable("c", "s", "t", (SourceColumn("id", "INTEGER"), SourceColumn("name", "VARCHAR")))
+    >>> u = SourceTable("c", "s", "u", (SourceColumn("id", "INTEGER"),))
+    >>> aliases = {"t": t, "u": u}
+    >>> parse = lambda text: sqlglot.parse_one(text, read="trino")
+    >>> shape(parse("UPPER(name)"), aliases) == shape(parse("upper(T.name)"), aliases)
+    True
+    >>> shape(parse("t.id"), aliases) == shape(parse("u.id"), aliases)
+    False
+    """
+    if isinstance(node, exp.Column):
+        return ("column", owner(node, aliases), node.name.lower())
+    if isinstance(node, exp.Identifier):
+        return ("identifier", node.name.lower())
+    items: list[object] = [type(node).__name__]
+    for key, value in node.args.items():
+        if value is None or value is False or (isinstance(value, list) and not value):
+            continue
+        if isinstance(value, list):
+            items.append((key, tuple(shape(v, aliases) if isinstance(v, exp.Expr) else v for v in value)))
+        elif isinstance(value, exp.Expr):
+            items.append((key, shape(value, aliases)))
+        else:
+            items.append((key, value))
+    return tuple(items)
+
+
+def aggregate_unit(node: exp.AggFunc) -> exp.Expr | None:
+    """The group aggregate ``node`` belongs to (with its FILTER/WITHIN GROUP), ``None`` for a window's own."""
+    unit: exp.Expr = node
+    while isinstance(unit.parent, exp.Filter | exp.WithinGroup) and unit.parent.this is unit:
+        unit = unit.parent
+    if isinstance(unit.parent, exp.Window) and unit.parent.this is unit:
+        return None
+    return unit
+
+
+def _deterministic(select: exp.Select) -> bool:
+    for node in select.walk():
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else type(node).__name__.lower()
+        if name in _NONDETERMINISTIC or name.startswith("current") or isinstance(node, exp.Rand):
+            return False
+    return True
+
+
+def _keeps_type(node: exp.Expr, aliases: dict[str, SourceTable]) -> bool:
+    """Whether the expression's value survives a round trip through an Iceberg column unchanged."""
+    for cast in node.find_all(exp.Cast):
+        if _CHANGED_BY_ICEBERG.match(cast.to.sql("trino")):
+            return False
+    for column in node.find_all(exp.Column):
+        alias = owner(column, aliases)
+        source_column = aliases[alias].column(column.name) if alias is not None else None
+        if source_column is None or _CHANGED_BY_ICEBERG.match(source_column.type_sql):
+            return False
+    return True
+
+
+def _tables_by_alias(scope: BlockScope) -> dict[str, SourceTable] | None:
+    select = scope.select
+    items = block_tables(select)
+    from_ = select.args.get("from_")
+    joins = select.args.get("joins") or []
+    if not isinstance(from_, exp.From) or len(items) != 1 + len(joins) or len(items) < 2 or scope.opaque:
+        return None
+    if len(scope.by_alias) != len(items) or any(t.args.get("sample") for t in items):
+        return None
+    if any(join.args.get("method") or join.args.get("kind") in ("ASOF",) for join in joins):
+        return None
+    return dict(scope.by_alias)
+
+
+def analyze_join_block(queryid: str, scope: BlockScope) -> JoinBlock | None:
+    """The block as a :class:`JoinBlock`, or ``None`` when it does not qualify."""
+    select = scope.select
+    group = select.args.get("group")
+    if group is not None and (
+        not group.expressions or any(group.args.get(k) for k in ("grouping_sets", "cube", "rollup", "totals", "all"))
+    ):
+        return None
+    aliases = _tables_by_alias(scope)
+    if aliases is None or any(isinstance(n, exp.Query) for n in select.walk() if n is not select):
+        return None
+    if not _deterministic(select):
+        return None
+    outputs = {e.alias_or_name.lower() for e in select.expressions}
+    order = select.args.get("order")
+    block = JoinBlock(queryid, select, aliases)
+    for node in own_nodes(select):
+        if isinstance(node, exp.Lambda) or (isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count)):
+            return None
+        if isinstance(node, exp.Column) and owner(node, aliases) is None:
+            in_order = order is not None and node.find_ancestor(exp.Order) is order
+            if not (in_order and not node.table and node.name.lower() in outputs):
+                return None
+        if isinstance(node, exp.AggFunc):
+            unit = aggregate_unit(node)
+            if unit is None:
+                continue
+            if not isinstance(node, _ORDER_INDEPENDENT) or node.find_ancestor(exp.Group, exp.Where, exp.Join):
+                return None
+            if isinstance(node, exp.Min | exp.Max) and not _keeps_type(node, aliases):
+                return None
+            block.aggregates.setdefault(shape(unit, aliases), []).append(unit)
+    for key in group.expressions if group is not None else []:
+        expression = key
+        if isinstance(key, exp.Literal) and not key.is_string and key.name.isdigit():
+            position = int(key.name) - 1
+            if not 0 <= position < len(select.expressions):
+                return None
+            expression = select.expressions[position].unalias()
+        if (
+            expression.find(exp.AggFunc, exp.Window) is not None
+            or not list(expression.find_all(exp.Column))
+            or not _keeps_type(expression, aliases)
+        ):
+            return None
+        block.keys.setdefault(shape(expression, aliases), expression)
+    return block if block.aggregates else None
