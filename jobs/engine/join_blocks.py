@@ -10,8 +10,8 @@ The block's result before HAVING, ORDER BY and LIMIT is one row per group: its k
 expressions and its aggregates. A table holding exactly that answers the block with the joins,
 WHERE and GROUP BY removed (see :mod:`jobs.engine.join_block_rewrite`). Keys and
 pass-through aggregates (``MIN``/``MAX``) may not have a type an Iceberg table would change
-(``TIME``, ``TIMESTAMP`` other than precision 6, ``CHAR``, ``TINYINT``, ``SMALLINT``): their
-values would come back in another type.
+(``TIME``, ``TIMESTAMP`` other than precision 6, ``CHAR``, ``TINYINT``, ``SMALLINT``) or
+cannot store (``JSON``, ``IPADDRESS``, sketches...): values would come back in another type.
 """
 
 from __future__ import annotations
@@ -46,7 +46,11 @@ _ORDER_INDEPENDENT: tuple[type[exp.AggFunc], ...] = (
 )
 _NONDETERMINISTIC = {"rand", "random", "uuid", "now", "shuffle", "localtime", "localtimestamp"}
 #: Types an Iceberg table stores as another type (so a value read back would print differently).
-_CHANGED_BY_ICEBERG = re.compile(r"^\s*(time\b|char\b|char\(|tinyint|smallint|timestamp(?!\s*\(\s*6\s*\)))", re.I)
+_CHANGED_BY_ICEBERG = re.compile(
+    r"^\s*(time\b|char\b|char\(|tinyint|smallint|timestamp(?!\s*\(\s*6\s*\))"
+    r"|json|ipaddress|interval|hyperloglog|qdigest|tdigest|setdigest|geometry|sphericalgeography)",
+    re.I,
+)
 
 
 @dataclass
