@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from jobs.engine.aggregate_blocks import Shape
 from jobs.engine.join_blocks import JoinBlock, shape
-from jobs.engine.query_blocks import block_tables, own_nodes
+from jobs.engine.query_blocks import own_nodes
 from jobs.engine.sql_text import quote_name, trino
 
 
@@ -59,18 +59,30 @@ def fill_select(block: JoinBlock, layout: BlockLayout) -> str:
         fill = fill.select(exp.alias_(units[0].copy(), _identifier(layout.aggregates[key])), copy=False)
     for part in ("from_", "joins", "where"):
         value = block.select.args.get(part)
-        if value is not None:
-            fill.set(part, [v.copy() for v in value] if isinstance(value, list) else value.copy())
+        originals = value if isinstance(value, list) else [value] if value is not None else []
+        copies = [_source_pointed(v, block) for v in originals]
+        if copies:
+            fill.set(part, copies if isinstance(value, list) else copies[0])
     if block.keys:
         fill.set("group", exp.Group(expressions=[e.copy() for e in block.keys.values()]))
-    for table in block_tables(fill):
-        source = block.aliases[(table.alias or table.name).lower()]
+    return fill.sql(trino())
+
+
+def _source_pointed(node: exp.Expr, block: JoinBlock) -> exp.Expr:
+    """A copy of ``node`` whose tables (nested queries' too) name their source tables in full."""
+    copy = node.copy()
+    # The copy has the original's shape, so walking both in the same order pairs their tables.
+    pairs = list(zip(list(node.find_all(exp.Table)), list(copy.find_all(exp.Table)), strict=True))
+    for original, table in pairs:
+        source = block.tables.get(id(original))
+        if source is None:
+            continue
         catalog, schema, name = source.key
         new = exp.Table(this=_identifier(name), db=_identifier(schema), catalog=_identifier(catalog))
         if table.args.get("alias") is not None:
             new.set("alias", table.args["alias"].copy())
         table.replace(new)
-    return fill.sql(trino())
+    return copy
 
 
 def _is_output_reference(node: exp.Expr, select: exp.Select, outputs: set[str]) -> bool:

@@ -1,10 +1,11 @@
-"""Aggregate blocks over joins that a materialized table answers exactly.
+"""Aggregate blocks that a materialized table answers exactly: joins, subqueries and all.
 
-A block qualifies when it joins two or more stored source tables (every FROM/JOIN item is one,
-each under its own name), has no nested query, no non-deterministic function, every column
-resolves to one of its own tables, and every group aggregate is order-independent (``COUNT``,
-``SUM``, ``AVG``, ``MIN``, ``MAX``, ``COUNT(DISTINCT)``, variances...; ``array_agg``,
-``arbitrary``, ``max_by`` and friends depend on row order and disqualify it).
+A block qualifies when every FROM/JOIN item is a stored source table (each under its own
+name), it has no non-deterministic function, every column resolves to one of its own tables,
+nested queries sit only in its WHERE or JOIN conditions and refer to nothing outside the
+block, and every group aggregate is order-independent (``COUNT``, ``SUM``, ``AVG``, ``MIN``,
+``MAX``, ``COUNT(DISTINCT)``, variances...; ``array_agg``, ``arbitrary``, ``max_by`` and friends
+depend on row order and disqualify it).
 
 The block's result before HAVING, ORDER BY and LIMIT is one row per group: its key
 expressions and its aggregates. A table holding exactly that answers the block with the joins,
@@ -61,6 +62,8 @@ class JoinBlock:
     select: exp.Select
     #: alias (or table name), lower case -> source table.
     aliases: dict[str, SourceTable]
+    #: id(table node) -> source table, for every table the block reads (nested queries' too).
+    tables: dict[int, SourceTable] = field(default_factory=dict)
     #: shape -> key expression, in GROUP BY order (empty for a global aggregate).
     keys: dict[Shape, exp.Expr] = field(default_factory=dict)
     #: shape -> every aggregate node of that shape (FILTER/WITHIN GROUP wrappers included).
@@ -146,7 +149,7 @@ def _tables_by_alias(scope: BlockScope) -> dict[str, SourceTable] | None:
     items = block_tables(select)
     from_ = select.args.get("from_")
     joins = select.args.get("joins") or []
-    if not isinstance(from_, exp.From) or len(items) != 1 + len(joins) or len(items) < 2 or scope.opaque:
+    if not isinstance(from_, exp.From) or len(items) != 1 + len(joins) or scope.opaque:
         return None
     if len(scope.by_alias) != len(items) or any(t.args.get("sample") for t in items):
         return None
@@ -155,8 +158,54 @@ def _tables_by_alias(scope: BlockScope) -> dict[str, SourceTable] | None:
     return dict(scope.by_alias)
 
 
-def analyze_join_block(queryid: str, scope: BlockScope) -> JoinBlock | None:
-    """The block as a :class:`JoinBlock`, or ``None`` when it does not qualify."""
+def _table_nodes(scope: BlockScope) -> dict[int, SourceTable]:
+    return {id(t): scope.by_alias[(t.alias or t.name).lower()] for t in block_tables(scope.select)}
+
+
+def _resolves_inside(column: exp.Column, scope: BlockScope, block: BlockScope) -> bool:
+    """Whether ``column`` of a nested query resolves to a table of its own scope up to ``block``."""
+    name = column.name.lower()
+    current: BlockScope | None = scope
+    while current is not None:
+        if column.table:
+            if column.table.lower() in current.by_alias:
+                return current.by_alias[column.table.lower()].column(name) is not None
+        else:
+            owners = [t for t in current.tables if t.column(name) is not None]
+            if len(owners) == 1:
+                return True
+            if owners:
+                return False
+        if current is block:
+            return False
+        current = current.outer
+    return False
+
+
+def _nested_inside(scope: BlockScope, nested: list[BlockScope], tables: dict[int, SourceTable]) -> bool:
+    """Nested queries only in WHERE/JOIN conditions, over source tables, referring to nothing outside."""
+    select = scope.select
+    allowed = [select.args.get("where"), *(select.args.get("joins") or [])]
+    for node in own_nodes(select):
+        if isinstance(node, exp.Query) and node is not select:
+            holder = node.find_ancestor(exp.Where, exp.Join)
+            if not any(holder is part for part in allowed if part is not None):
+                return False
+    for inner in nested:
+        if inner.opaque or len(inner.by_alias) != len(block_tables(inner.select)):
+            return False
+        for node in own_nodes(inner.select):
+            if isinstance(node, exp.Column) and not _resolves_inside(node, inner, scope):
+                return False
+        tables.update(_table_nodes(inner))
+    return True
+
+
+def analyze_join_block(queryid: str, scope: BlockScope, nested: list[BlockScope] | None = None) -> JoinBlock | None:
+    """The block as a :class:`JoinBlock`, or ``None`` when it does not qualify.
+
+    ``nested`` are the scopes of the queries nested in the block (see :func:`nested_scopes`).
+    """
     select = scope.select
     group = select.args.get("group")
     if group is not None and (
@@ -164,13 +213,14 @@ def analyze_join_block(queryid: str, scope: BlockScope) -> JoinBlock | None:
     ):
         return None
     aliases = _tables_by_alias(scope)
-    if aliases is None or any(isinstance(n, exp.Query) for n in select.walk() if n is not select):
+    if aliases is None or not _deterministic(select):
         return None
-    if not _deterministic(select):
+    tables = _table_nodes(scope)
+    if not _nested_inside(scope, nested or [], tables):
         return None
     outputs = {e.alias_or_name.lower() for e in select.expressions}
     order = select.args.get("order")
-    block = JoinBlock(queryid, select, aliases)
+    block = JoinBlock(queryid, select, aliases, tables)
     for node in own_nodes(select):
         if isinstance(node, exp.Lambda) or (isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count)):
             return None
@@ -202,3 +252,15 @@ def analyze_join_block(queryid: str, scope: BlockScope) -> JoinBlock | None:
             return None
         block.keys.setdefault(shape(expression, aliases), expression)
     return block if block.aggregates else None
+
+
+def nested_scopes(scope: BlockScope, scopes: list[BlockScope]) -> list[BlockScope]:
+    """The scopes among ``scopes`` (from :func:`jobs.engine.query_blocks.blocks`) nested in ``scope``'s block."""
+    found = []
+    for other in scopes:
+        current = other.outer
+        while current is not None and current is not scope:
+            current = current.outer
+        if current is scope:
+            found.append(other)
+    return found

@@ -1,9 +1,10 @@
 """Materialized join blocks: which blocks qualify, and original vs rewritten rows in DuckDB.
 
 The generated queries join a fact table to a dimension (inner, left and comma joins), group by
-keys from both sides (or not at all), and use HAVING, ORDER BY over aggregate expressions,
-windows over aggregates, positional keys and unnamed outputs, over data with NULL keys, NULL
-values, unmatched rows and groups a WHERE empties.
+keys from both sides (or not at all), filter with constants and with correlated and
+uncorrelated subqueries, and use HAVING, ORDER BY over aggregate expressions, windows over
+aggregates, positional keys and unnamed outputs, over data with NULL keys, NULL values,
+unmatched rows and groups a WHERE empties.
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ _AGGREGATES = [
     "COUNT(DISTINCT f.kind)",
     "SUM(f.amount) FILTER (WHERE f.flag)",
 ]
-_FILTERS = ["f.flag", "f.qty > 3", "d.region IN ('x', 'y')", "f.kind = 'zzz'", "f.amount IS NOT NULL"]
+_FILTERS = [
+    "f.flag",
+    "f.qty > 3",
+    "d.region IN ('x', 'y')",
+    "f.kind = 'zzz'",
+    "f.amount IS NOT NULL",
+    "EXISTS (SELECT 1 FROM cat.sch.facts g WHERE g.id = f.id AND g.kind <> f.kind)",
+    "f.day IN (SELECT day FROM cat.sch.facts WHERE flag)",
+]
 
 
 @st.composite
@@ -125,7 +134,6 @@ def test_outputs_keep_their_names() -> None:
 @pytest.mark.parametrize(
     ("title", "query"),
     [
-        ("one table (pre-aggregation's job)", "SELECT kind, COUNT(*) FROM cat.sch.facts GROUP BY kind"),
         ("no aggregate", "SELECT f.kind FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id GROUP BY f.kind"),
         (
             "order-dependent aggregate",
@@ -137,9 +145,23 @@ def test_outputs_keep_their_names() -> None:
             "GROUP BY 1",
         ),
         (
-            "nested query",
+            "nested query after grouping",
             "SELECT d.region, COUNT(*) FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id "
-            "WHERE f.qty > (SELECT AVG(qty) FROM cat.sch.facts) GROUP BY 1",
+            "GROUP BY 1 HAVING COUNT(*) IN (SELECT id FROM cat.sch.dims)",
+        ),
+        (
+            "nested query reading a CTE",
+            "WITH r AS (SELECT id FROM cat.sch.dims) SELECT x.n FROM (SELECT d.region, COUNT(*) AS n "
+            "FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id WHERE f.id IN (SELECT id FROM r) GROUP BY 1) x",
+        ),
+        (
+            "correlated to an enclosing query",
+            "SELECT d0.name FROM cat.sch.dims d0 WHERE d0.id IN (SELECT f.id FROM cat.sch.facts f "
+            "JOIN cat.sch.dims d ON f.id = d.id GROUP BY f.id HAVING SUM(f.amount) > d0.id)",
+        ),
+        (
+            "single-table groups without a profile",
+            "SELECT kind, day, COUNT(DISTINCT id) FROM cat.sch.facts GROUP BY kind, day",
         ),
         (
             "grouping sets",
@@ -159,6 +181,21 @@ def test_outputs_keep_their_names() -> None:
 )
 def test_blocks_that_do_not_qualify_keep_their_query(title: str, query: str) -> None:
     assert _rewrite(query) is None, title
+
+
+def test_nested_queries_in_where_are_baked_into_the_table() -> None:
+    correlated = (
+        "SELECT d.region, SUM(f.amount) FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id "
+        "WHERE EXISTS (SELECT 1 FROM cat.sch.facts g WHERE g.id = f.id AND g.kind <> f.kind) "
+        "AND f.day IN (SELECT day FROM cat.sch.facts WHERE flag) GROUP BY 1"
+    )
+    model, plan = model_and_plan(DDL, [correlated])
+    planned = materialized_blocks(model, plan)
+    assert planned.queries[0].text == "SELECT k_1 AS region, a_1 AS _col1 FROM cat.sch_opt.facts_block_1"
+    fill = planned.tables[-1].fill_select
+    assert "FROM cat.sch.facts AS g WHERE g.id = f.id" in fill and "SELECT day FROM cat.sch.facts WHERE flag" in fill
+    global_count = "SELECT COUNT(DISTINCT kind) FROM cat.sch.facts WHERE qty BETWEEN 1 AND 5"
+    assert _rewrite(global_count) == "SELECT a_1 AS _col0 FROM cat.sch_opt.facts_block_1"
 
 
 def test_a_timestamp_that_iceberg_would_widen_is_not_materialized() -> None:

@@ -20,7 +20,7 @@ SELECT i.brand AS k_1, SUM(s.amount) AS a_1, COUNT(*) AS a_2
 >>> print(rest)
 c.s.sales AS s JOIN c.s.item AS i ON s.item_id = i.id GROUP BY i.brand
 >>> print(plan.queries[0].text)
-SELECT k_1 AS brand, a_1 AS total FROM c.s_opt.sales_joined_1 WHERE a_2 > 1 ORDER BY total DESC
+SELECT k_1 AS brand, a_1 AS total FROM c.s_opt.sales_block_1 WHERE a_2 > 1 ORDER BY total DESC
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from jobs.engine.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
-from jobs.engine.join_blocks import JoinBlock, analyze_join_block, owner
+from jobs.engine.join_blocks import JoinBlock, analyze_join_block, nested_scopes, owner
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.query_blocks import blocks
 from jobs.engine.requalify import requalify_tree
@@ -108,9 +108,16 @@ def _estimated_groups(model: WorkloadModel, block: JoinBlock) -> tuple[float, fl
 
 def _small_enough(model: WorkloadModel, block: JoinBlock) -> bool:
     if model.profile is None:
-        return True
+        # Without row counts: joins and global aggregates are worth it; one table's groups may
+        # be as many as its rows, and pre-aggregation already took the blocks it could size.
+        return len(block.aliases) > 1 or not block.keys
     estimate = _estimated_groups(model, block)
     return estimate is not None and estimate[0] <= max(1.0, estimate[1] * MAX_GROUP_RATIO)
+
+
+def _qualifying(queryid: str, tree: exp.Expr, model: WorkloadModel) -> bool:
+    scopes = blocks(tree, model.namespaces)
+    return any(analyze_join_block(queryid, s, nested_scopes(s, scopes)) for s in scopes)
 
 
 def _candidates(model: WorkloadModel, plan: Plan) -> tuple[list[_Table], dict[int, exp.Expr]]:
@@ -124,13 +131,12 @@ def _candidates(model: WorkloadModel, plan: Plan) -> tuple[list[_Table], dict[in
             break
         if query.ast is None or query.queryid not in untouched or weight < MIN_WEIGHT_SHARE * total:
             continue
-        if query.ast.find(exp.Join) is None or query.ast.find(exp.AggFunc) is None:
-            continue
-        if not any(analyze_join_block(query.queryid, s) for s in blocks(query.ast, model.namespaces)):
+        if query.ast.find(exp.AggFunc) is None or not _qualifying(query.queryid, query.ast, model):
             continue
         tree = query.fresh_tree()
-        for scope in blocks(tree, model.namespaces):
-            block = analyze_join_block(query.queryid, scope)
+        scopes = blocks(tree, model.namespaces)
+        for scope in scopes:
+            block = analyze_join_block(query.queryid, scope, nested_scopes(scope, scopes))
             if block is None or not _small_enough(model, block):
                 continue
             fill = fill_select(block, layout_for(block, "", "", ""))
@@ -165,7 +171,7 @@ def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
         counter = 0
         while True:
             counter += 1
-            name = f"{source.name.lower()}_joined_{counter}"
+            name = f"{source.name.lower()}_block_{counter}"
             if (catalog, schema, name) not in taken:
                 break
         taken.add((catalog, schema, name))
@@ -194,8 +200,8 @@ def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
         if not readers:
             continue
         plan = replace(plan, tables=(*plan.tables, table)).explain(
-            f"materialized join: {table.qualified} holds the groups of a join of "
+            f"materialized block: {table.qualified} holds the groups of an aggregate over "
             f"{', '.join(sorted({s.qualified for s in joined}))}; "
-            f"queries {', '.join(readers)} read it instead of joining and aggregating"
+            f"queries {', '.join(readers)} read it instead of computing the aggregate"
         )
     return plan
