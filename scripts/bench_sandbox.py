@@ -4,6 +4,9 @@
     python scripts/bench_sandbox.py --workloads flights questsH tpcds --scale 1 --verify
 
 Needs a running sandbox for loading (it starts one when none runs and reports the start time).
+``--verify`` plans the way the service does: the database profile first (JDBC ``SHOW STATS`` and
+``EXPLAIN``, :func:`jobs.jdbc.profiler.collect_profile`), then ``optimize(workload, profile)``;
+``--no-profile`` plans from the DDL and workload alone, for comparison.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 
@@ -36,19 +40,36 @@ def _start(config: SandboxConfig, restart: bool, figures: dict[str, object]) -> 
     figures["trino_start_seconds"] = round(time.monotonic() - started, 1)
 
 
-def _verify(workload_path: Path, config: SandboxConfig, repetitions: int) -> dict[str, object]:
+def _load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _verify(workload_path: Path, config: SandboxConfig, repetitions: int, with_profile: bool) -> dict[str, object]:
     from jobs.engine import optimize
+    from jobs.jdbc.profiler import collect_profile
+    from jobs.profile import DatabaseProfile
+    from jobs.settings import get_settings
     from jobs.verify.verifier import verify_plan
 
     workload = parse_workload_json(workload_path.read_bytes())
+    profiled = time.monotonic()
+    profile: DatabaseProfile | None = None
+    if with_profile:
+        profile = collect_profile(config.url, workload, get_settings())
+    profiling = time.monotonic() - profiled
     planned = time.monotonic()
-    plan = optimize(workload).result
+    plan = optimize(workload, profile).result
     planning = time.monotonic() - planned
     verified = time.monotonic()
+    load_before = _load_average()
     report = asyncio.run(verify_plan(workload, plan, config.url, repetitions=repetitions))
     return {
+        "profile_seconds": round(profiling, 1) if profile is not None else None,
+        "profiled_tables": len(profile.tables) if profile is not None else None,
+        "profile_warnings": profile.warnings if profile is not None else None,
         "planning_seconds": round(planning, 2),
         "verify_seconds": round(time.monotonic() - verified, 1),
+        "load_average": {"before_verify": load_before, "after_verify": _load_average()},
         "x": report.x,
         "y": report.y,
         "z": report.z,
@@ -66,6 +87,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=10.0, help="1 = 1M rows in the largest tables (default 10)")
     parser.add_argument("--restart", action="store_true", help="restart the sandbox to measure its start time")
     parser.add_argument("--verify", action="store_true", help="run jobs.engine.optimize + verify on each workload")
+    parser.add_argument("--no-profile", action="store_true", help="plan without the database profile")
     parser.add_argument("--repetitions", type=int, default=1)
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--port", type=int, default=18080, help="another port runs a second, separate sandbox")
@@ -87,6 +109,7 @@ def main() -> None:
             report = load_workload(trino, parse_workload_json(path.read_bytes()), args.scale)
             entry = {
                 "load_seconds": round(report.seconds, 1),
+                "load_average_after_load": _load_average(),
                 "rows": report.total_rows,
                 "bytes": report.total_bytes,
                 "largest_tables": [
@@ -95,7 +118,7 @@ def main() -> None:
                 ],
             }
         if args.verify:
-            entry["verify"] = _verify(path, config, args.repetitions)
+            entry["verify"] = _verify(path, config, args.repetitions, not args.no_profile)
         figures[name] = entry
         print(json.dumps({name: entry}, indent=2), flush=True)
     print(json.dumps(figures, indent=2))

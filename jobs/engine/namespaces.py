@@ -56,6 +56,8 @@ class Namespaces:
         #: Source (catalog, schema) pairs in DDL order.
         self.ordered_schemas = source_schemas
         self.source_schemas = set(source_schemas)
+        #: Resolutions by name parts: every block of every query resolves its tables again.
+        self._resolved: dict[tuple[str, ...], Resolution] = {}
 
     def new_namespace(self, table: SourceTable) -> tuple[str, str]:
         return self.new_schema[(table.catalog.lower(), table.schema.lower())]
@@ -85,6 +87,13 @@ class Namespaces:
         >>> spaces.resolve(["x", "c", "s", "t"]).note
         'x.c.s.t has more than catalog.schema.table: read as c.s.t'
         """
+        key = tuple(parts)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(parts)
+        return found
+
+    def _resolve(self, parts: list[str]) -> Resolution:
         lowered = [p.lower() for p in parts]
         catalog_default, schema_default = self.default
         if len(lowered) > 3:

@@ -31,12 +31,14 @@ class ParsedQuery:
     notes: list[str] = field(default_factory=list)
     #: The text rewritten to read the new schema (baseline).
     requalified: str = ""
-    #: Trino tokens of :attr:`text` (rules that need a fresh tree parse these: faster than a copy).
-    tokens: list[Token] = field(default_factory=list, repr=False)
 
     def fresh_tree(self) -> exp.Expr:
-        """A new AST of :attr:`text`, for rules that edit a tree (only call when :attr:`ast` is set)."""
-        return trino().parser().parse(self.tokens or tokenize(self.text), self.text)[0]  # type: ignore[return-value]
+        """A new AST of :attr:`text`, for rules that edit a tree (only call when :attr:`ast` is set).
+
+        Parsing again beats a deep copy; the tokens are not kept for it: holding every query's
+        tokens doubles the objects the garbage collector scans for the whole run.
+        """
+        return trino().parser().parse(tokenize(self.text), self.text)[0]  # type: ignore[return-value]
 
 
 def is_cte_reference(table: exp.Table) -> bool:
@@ -91,8 +93,12 @@ def _qualifier_edits(
     ast: exp.Expr, renamed: dict[tuple[str, str, str], str], namespaces: Namespaces
 ) -> list[tuple[int, int, str]]:
     """Columns qualified with a schema (``s.t.col``) follow their table into the new schema."""
-    edits = []
+    edits: list[tuple[int, int, str]] = []
+    if not renamed:
+        return edits
     for column in ast.find_all(exp.Column):
+        if not (column.args.get("db") or column.args.get("catalog")):
+            continue  # at most table.column
         parts = [p for p in column.parts if isinstance(p, exp.Identifier)]
         if len(parts) < 3:
             continue
@@ -112,7 +118,7 @@ def parse_query(queryid: str, text: str, namespaces: Namespaces) -> ParsedQuery:
     query = ParsedQuery(queryid, cleaned.text, None, notes=list(cleaned.notes))
     try:
         # Parse the tokens clean_sql already made: tokenizing is half the cost of parsing.
-        tokens = query.tokens = cleaned.tokens or tokenize(cleaned.text)
+        tokens = cleaned.tokens or tokenize(cleaned.text)
         statements = [s for s in trino().parser().parse(tokens, cleaned.text) if s is not None]
     except SqlglotError as exc:
         query.notes.append(f"cannot be parsed, passed through requalified: {str(exc).splitlines()[0][:160]}")

@@ -10,6 +10,7 @@ the DDL does not declare (the engine notes those too), but never a declared sour
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -131,7 +132,7 @@ class _Checker:
             self.writes_new_schema("migrations", index, statement)
             self.qualified("migrations", index, statement)
 
-    def queries(self, workload: Workload, result: PlanResult) -> None:
+    def queries(self, workload: Workload, result: PlanResult, parsed: Mapping[str, exp.Expr]) -> None:
         wanted = [q.queryid for q in workload.queries]
         got = [q.queryid for q in result.queries]
         for queryid in sorted(set(wanted) - set(got)):
@@ -141,10 +142,12 @@ class _Checker:
         for queryid in sorted(q for q, n in Counter(got).items() if n > 1):
             self.add("queries", queryid, "appears more than once")
         for query in result.queries:
-            try:
-                statement = parse_statement(query.query)
-            except (SqlglotError, ValueError):
-                continue  # passed through on purpose; noted in the report
+            statement = parsed.get(query.query)
+            if statement is None:
+                try:
+                    statement = parse_statement(query.query)
+                except (SqlglotError, ValueError):
+                    continue  # passed through on purpose; noted in the report
             if isinstance(statement, _WRITES):
                 self.add("queries", query.queryid, f"must not write ({type(statement).__name__.upper()})")
             for table in table_references(statement):
@@ -157,8 +160,15 @@ class _Checker:
                     self.add("queries", query.queryid, f"reads {'.'.join(key)}, which the plan never creates")
 
 
-def find_problems(workload: Workload, result: PlanResult) -> list[Problem]:
-    """Like :func:`validate_result`, with each problem located."""
+def find_problems(
+    workload: Workload, result: PlanResult, parsed: Mapping[str, exp.Expr] | None = None
+) -> list[Problem]:
+    """Like :func:`validate_result`, with each problem located.
+
+    ``parsed`` holds trees the caller already parsed from exactly a query's text as one Trino
+    statement (see :attr:`jobs.engine.workload_model.WorkloadModel.parsed_texts`): those texts
+    are not parsed again.
+    """
     try:
         checker = _Checker(workload)
     except PlanningError as exc:
@@ -167,7 +177,7 @@ def find_problems(workload: Workload, result: PlanResult) -> list[Problem]:
         return [Problem("ddl", "", "is empty: the first statement must be CREATE SCHEMA")]
     checker.ddl(result)
     checker.migrations(result)
-    checker.queries(workload, result)
+    checker.queries(workload, result, parsed or {})
     return checker.problems
 
 

@@ -60,6 +60,9 @@ class WorkloadModel:
     weights: dict[str, float]
     tables: dict[tuple[str, str, str], TableUsage]
     profile: DatabaseProfile | None = None
+    #: Trees of query texts the rules generated and parsed back (to prove the round trip), by
+    #: text: the validator reuses them rather than parsing the same text again.
+    parsed_texts: dict[str, exp.Expr] = field(default_factory=dict)
 
     def usage(self, source: SourceTable) -> TableUsage:
         return self.tables[source.key]
@@ -109,17 +112,28 @@ class _Recorder:
         self.weight = weight
         #: (usage, kind) pairs already counted in the current block: a use counts once per block.
         self.counted: set[tuple[int, str]] = set()
+        #: (qualifier, name) -> (source table, usage) in the current block: names repeat a lot.
+        self.resolved: dict[tuple[str, str], tuple[SourceTable | None, ColumnUsage | None]] = {}
 
     def add(self, usage: ColumnUsage, kind: str) -> None:
         if (id(usage), kind) not in self.counted:
             self.counted.add((id(usage), kind))
             setattr(usage, kind, getattr(usage, kind) + self.weight)
 
+    def resolve(self, scope: BlockScope, column: exp.Column) -> tuple[SourceTable | None, ColumnUsage | None]:
+        """``column``'s source table in ``scope`` (the current block's) and its usage, if it has the column."""
+        key = (column.table.lower(), column.name.lower())
+        found = self.resolved.get(key)
+        if found is None:
+            source = scope.resolve(column)
+            usage = None
+            if source is not None and source.column(key[1]) is not None:
+                usage = self.model.tables[source.key].columns[key[1]]
+            found = self.resolved[key] = (source, usage)
+        return found
+
     def usage(self, scope: BlockScope, column: exp.Column) -> ColumnUsage | None:
-        source = scope.resolve(column)
-        if source is None or source.column(column.name) is None:
-            return None
-        return self.model.tables[source.key].columns[column.name.lower()]
+        return self.resolve(scope, column)[1]
 
     def predicates(
         self, scope: BlockScope, condition: exp.Expr, joins: list[tuple[exp.Column, exp.Column]]
@@ -136,8 +150,7 @@ class _Recorder:
                 usage_kind, column = self._classify(node, joins)
             if column is None:
                 continue
-            usage = self.usage(scope, column)
-            source = scope.resolve(column)
+            source, usage = self.resolve(scope, column)
             if usage is None or source is None:
                 continue
             self.add(usage, usage_kind)
@@ -150,7 +163,7 @@ class _Recorder:
     ) -> None:
         for left, right in joins:
             for this, other in ((left, right), (right, left)):
-                usage, other_source = self.usage(scope, this), scope.resolve(other)
+                usage, other_source = self.usage(scope, this), self.resolve(scope, other)[0]
                 if usage is None:
                     continue
                 self.add(usage, "join")
@@ -188,6 +201,7 @@ class _Recorder:
     def block(self, scope: BlockScope) -> None:
         select = scope.select
         self.counted = set()
+        self.resolved = {}
         for table in scope.tables:
             self.model.tables[table.key].weight += self.weight
         joins: list[tuple[exp.Column, exp.Column]] = []

@@ -60,6 +60,7 @@ def ensure_jvm(settings: Settings) -> None:
     """Start the JVM (once per process) with the pinned JDBC drivers on its classpath."""
     global jvm_start_seconds
     import jpype
+    import jpype.config
 
     if jpype.isJVMStarted():
         return

@@ -9,7 +9,9 @@ Candidates, per table, from the columns its queries filter on:
 
 One partition field at most, and only when the profile gives the row count (and the column's
 value count or range): without a profile no table is partitioned, since too fine a layout
-costs more than it saves.
+costs more than it saves. When the profile also gives the table's size, each partition must
+hold :data:`MIN_BYTES_PER_PARTITION` too: a wide table may pass the row test and still be cut
+into files too small to compress well or to be worth opening.
 
 >>> from jobs.engine.rules.testing import model_and_plan
 >>> from jobs.profile import DatabaseProfile, TableProfile, ColumnProfile
@@ -19,6 +21,11 @@ costs more than it saves.
 ...                              ["SELECT sum(v) FROM c.s.t WHERE d >= DATE '2020-06-01'"], profile)
 >>> partitioning(model, plan).tables[0].partitioning
 ('day(d)',)
+>>> profile.tables["c.s.t"].size_bytes = 4 * 10**9  # 11 MB a day: months instead
+>>> model, plan = model_and_plan(["CREATE TABLE c.s.t (d date, v double)"],
+...                              ["SELECT sum(v) FROM c.s.t WHERE d >= DATE '2020-06-01'"], profile)
+>>> partitioning(model, plan).tables[0].partitioning
+('month(d)',)
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from jobs.engine.workload_model import WorkloadModel
 
 #: Fewer rows than this per partition makes files too small to be worth it.
 MIN_ROWS_PER_PARTITION = 1_000_000
+#: Fewer stored bytes than this per partition (when the profile gives the size) makes files too small.
+MIN_BYTES_PER_PARTITION = 64 * 1024 * 1024
 MAX_PARTITIONS = 5_000
 MAX_IDENTITY_VALUES = 64
 MIN_BUCKET_VALUES = 10_000
@@ -57,13 +66,22 @@ def _day_span(model: WorkloadModel, source: SourceTable, column: str) -> float |
     return profile.distinct_values
 
 
-def _temporal(model: WorkloadModel, source: SourceTable, column: str, rows: float) -> tuple[str, float] | None:
+def _capacity(model: WorkloadModel, source: SourceTable, rows: float) -> float:
+    """The most partitions the table can be cut into, by its rows and (if known) its bytes."""
+    capacity = min(rows / MIN_ROWS_PER_PARTITION, float(MAX_PARTITIONS))
+    profile = model.table_profile(source)
+    if profile is not None and profile.size_bytes is not None:
+        capacity = min(capacity, profile.size_bytes / MIN_BYTES_PER_PARTITION)
+    return capacity
+
+
+def _temporal(model: WorkloadModel, source: SourceTable, column: str, capacity: float) -> tuple[str, float] | None:
     span = _day_span(model, source, column)
     if span is None:
         return None
     for transform, days in _GRANULARITY_DAYS:
         partitions = max(1.0, span / days)
-        if rows / partitions >= MIN_ROWS_PER_PARTITION and partitions <= MAX_PARTITIONS:
+        if partitions <= capacity:
             return f"{transform}({quote_name(column)})", partitions
     return None
 
@@ -74,6 +92,7 @@ def _candidate(model: WorkloadModel, table: NewTable) -> tuple[float, str, str] 
     usage = model.usage(source)
     if rows is None or usage.weight <= 0:
         return None
+    capacity = _capacity(model, source, rows)
     best: tuple[float, str, str] | None = None
     for name, use in usage.columns.items():
         column = source.column(name)
@@ -84,15 +103,15 @@ def _candidate(model: WorkloadModel, table: NewTable) -> tuple[float, str, str] 
         values = profile.distinct_values if profile else None
         found: tuple[float, str, str] | None = None
         if family == "temporal" and use.filter > 0:
-            temporal = _temporal(model, source, name, rows)
+            temporal = _temporal(model, source, name, capacity)
             if temporal:
                 found = (use.filter, temporal[0], f"{use.filter:.0f} weighted filters, ~{temporal[1]:.0f} partitions")
         elif values is not None and use.equality > 0 and values <= MAX_IDENTITY_VALUES:
-            if rows / max(values, 1.0) >= MIN_ROWS_PER_PARTITION:
+            if max(values, 1.0) <= capacity:
                 found = (use.equality, quote_name(name), f"equality filters on {values:.0f} values")
         elif values is not None and values >= MIN_BUCKET_VALUES and use.equality + use.dynamic > 0:
             buckets = 1
-            while buckets * 2 <= min(rows / MIN_ROWS_PER_PARTITION, 512):
+            while buckets * 2 <= min(capacity, 512):
                 buckets *= 2
             if buckets >= 4:
                 score = use.equality + use.dynamic

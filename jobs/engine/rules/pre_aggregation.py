@@ -25,14 +25,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from jobs.engine.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical
 from jobs.engine.aggregate_rewrite import AggregateLayout, rewrite_block
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
-from jobs.engine.query_blocks import blocks
+from jobs.engine.query_blocks import BlockScope
 from jobs.engine.requalify import requalify_tree
 from jobs.engine.source_ddl import SourceTable
 from jobs.engine.sql_text import quote_name, trino
@@ -93,6 +92,11 @@ def _case_results(case: exp.Case) -> list[exp.Expr]:
     return [r for r in [*results, case.args.get("default")] if r is not None]
 
 
+def _grouped_selects(ast: exp.Expr) -> list[exp.Select]:
+    """The SELECTs with a GROUP BY, in :func:`jobs.engine.query_blocks.blocks` order."""
+    return [select for select in ast.find_all(exp.Select, bfs=True) if select.args.get("group") is not None]
+
+
 def _candidates(model: WorkloadModel) -> list[tuple[AggregateBlock, exp.Expr]]:
     total = sum(model.weights.values()) or 1.0
     found = []
@@ -100,15 +104,22 @@ def _candidates(model: WorkloadModel) -> list[tuple[AggregateBlock, exp.Expr]]:
         workload_query = model.weights.get(query.queryid, 0.0)
         if query.ast is None or workload_query < MIN_WEIGHT_SHARE * total:
             continue
-        if query.ast.find(exp.Group) is None:
+        # Only grouped blocks can qualify, and analyze_block reads no enclosing scope: no need
+        # for every block's scope.
+        selects = _grouped_selects(query.ast)
+        qualifying = [
+            index
+            for index, select in enumerate(selects)
+            if analyze_block(query.queryid, BlockScope(select, model.namespaces)) is not None
+        ]
+        if not qualifying:
             continue
-        # Analyse the parsed tree first; the rewrite edits a fresh tree (parsing again is faster
-        # than a deep copy), made only when a block qualifies.
-        if not any(analyze_block(query.queryid, scope) for scope in blocks(query.ast, model.namespaces)):
-            continue
+        # The rewrite edits a fresh tree (parsing again is faster than a deep copy) of the same
+        # text: its grouped SELECTs are the same, in the same order.
         ast = query.fresh_tree()
-        for scope in blocks(ast, model.namespaces):
-            block = analyze_block(query.queryid, scope)
+        selects = _grouped_selects(ast)
+        for index in qualifying:
+            block = analyze_block(query.queryid, BlockScope(selects[index], model.namespaces))
             if block is not None and len(block.keys) <= MAX_KEYS:
                 found.append((block, ast))
     return found
@@ -177,10 +188,12 @@ def _render(model: WorkloadModel, ast: exp.Expr) -> str | None:
     requalify_tree(ast, model.namespaces)
     text = ast.sql(trino())
     try:
-        if sqlglot.parse_one(text, read=trino()) != ast:
-            return None
+        statements = trino().parse(text)
     except SqlglotError:
         return None
+    if len(statements) != 1 or statements[0] is None or statements[0] != ast:
+        return None
+    model.parsed_texts[text] = statements[0]  # the validator's parse of this text
     return text
 
 
