@@ -11,6 +11,7 @@ over no rows returns a row, a re-aggregation over no groups would not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -27,10 +28,34 @@ _DECOMPOSABLE = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg)
 Shape = tuple[object, ...]
 
 
-def canonical(node: exp.Expr) -> Shape:
-    """A hashable shape identifying an expression over one table: columns unqualified, names folded.
+def shape_of(node: exp.Expr, column_key: Callable[[exp.Column], Shape]) -> Shape:
+    """A hashable shape of ``node`` with each column replaced by ``column_key(column)``, names folded.
 
     Built without copying or generating SQL (this runs for every node of every candidate block).
+    """
+    if isinstance(node, exp.Column):
+        return column_key(node)
+    if isinstance(node, exp.Identifier):
+        return ("identifier", node.name.lower())
+    items: list[object] = [type(node).__name__]
+    for key, value in node.args.items():
+        if value is None or value is False or (isinstance(value, list) and not value):
+            continue
+        if isinstance(value, list):
+            items.append((key, tuple(shape_of(v, column_key) if isinstance(v, exp.Expr) else v for v in value)))
+        elif isinstance(value, exp.Expr):
+            items.append((key, shape_of(value, column_key)))
+        else:
+            items.append((key, value))
+    return tuple(items)
+
+
+def _unqualified_key(column: exp.Column) -> Shape:
+    return ("column", column.name.lower())
+
+
+def canonical(node: exp.Expr) -> Shape:
+    """A hashable shape identifying an expression over one table: columns unqualified, names folded.
 
     >>> import sqlglot
     >>> parse = lambda text: sqlglot.parse_one(text, read="trino")
@@ -39,21 +64,7 @@ def canonical(node: exp.Expr) -> Shape:
     >>> canonical(parse("a = 'X'")) == canonical(parse("a = 'x'"))
     False
     """
-    if isinstance(node, exp.Column):
-        return ("column", node.name.lower())
-    if isinstance(node, exp.Identifier):
-        return ("identifier", node.name.lower())
-    items: list[object] = [type(node).__name__]
-    for key, value in node.args.items():
-        if value is None or value is False or (isinstance(value, list) and not value):
-            continue
-        if isinstance(value, list):
-            items.append((key, tuple(canonical(v) if isinstance(v, exp.Expr) else v for v in value)))
-        elif isinstance(value, exp.Expr):
-            items.append((key, canonical(value)))
-        else:
-            items.append((key, value))
-    return tuple(items)
+    return shape_of(node, _unqualified_key)
 
 
 def numeric_kind(node: exp.Expr, source: SourceTable) -> str | None:
@@ -133,7 +144,8 @@ class AggregateBlock:
         return list(seen.values())
 
 
-def _deterministic(select: exp.Select) -> bool:
+def deterministic(select: exp.Select) -> bool:
+    """Whether no node of ``select`` (nested queries included) is a non-deterministic function."""
     for node in select.walk():
         name = type(node).__name__.lower()
         if isinstance(node, exp.Anonymous):
@@ -186,7 +198,7 @@ def analyze_block(queryid: str, scope: BlockScope) -> AggregateBlock | None:
         or from_.this is not tables[0]
         or tables[0].args.get("sample")
         or any(isinstance(n, exp.Query) for n in select.walk() if n is not select)
-        or not _deterministic(select)
+        or not deterministic(select)
     ):
         return None
     source, table = scope.tables[0], tables[0]

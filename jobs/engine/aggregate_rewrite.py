@@ -30,21 +30,21 @@ class AggregateLayout:
     measures: dict[Shape, str]
 
 
-def _column(name: str) -> exp.Column:
+def column_named(name: str) -> exp.Column:
     """A column reference quoted exactly as the generator will print it (so the tree round-trips)."""
     return exp.column(exp.to_identifier(name, quoted=quote_name(name) != name))
 
 
 def _reaggregate(how: str, columns: list[str]) -> exp.Expr:
     if how == "sum":
-        return exp.func("SUM", _column(columns[0]))
+        return exp.func("SUM", column_named(columns[0]))
     if how in ("min", "max"):
-        return exp.func(how.upper(), _column(columns[0]))
-    total: exp.Expr = exp.func("SUM", _column(columns[0]))
+        return exp.func(how.upper(), column_named(columns[0]))
+    total: exp.Expr = exp.func("SUM", column_named(columns[0]))
     if how == "avg_integer":
         total = exp.cast(total, "DOUBLE")
     # typed: Trino division (the type of the operands), not sqlglot's dialect-neutral true division.
-    divide = exp.Div(this=total, expression=exp.func("SUM", _column(columns[1])), typed=True, safe=False)
+    divide = exp.Div(this=total, expression=exp.func("SUM", column_named(columns[1])), typed=True, safe=False)
     return exp.Paren(this=divide)
 
 
@@ -52,7 +52,8 @@ def _output_names(select: exp.Select) -> set[str]:
     return {e.alias_or_name.lower() for e in select.expressions if e.alias_or_name}
 
 
-def _is_output_reference(node: exp.Expr, select: exp.Select, outputs: set[str]) -> bool:
+def is_output_reference(node: exp.Expr, select: exp.Select, outputs: set[str]) -> bool:
+    """An unqualified ORDER BY name that is one of ``select``'s outputs (Trino resolves those first)."""
     order = select.args.get("order")
     return (
         isinstance(node, exp.Column)
@@ -70,12 +71,12 @@ def _replace_keys(root: exp.Expr, block: AggregateBlock, layout: AggregateLayout
         node = stack.pop()
         if isinstance(node, exp.Query) and node is not select:
             continue
-        if _is_output_reference(node, select, outputs):
+        if is_output_reference(node, select, outputs):
             continue
         if node.find(exp.Column) is not None and not isinstance(node, exp.Alias | exp.Ordered | exp.Window):
             name = layout.keys.get(canonical(node))
             if name is not None and node.find(exp.AggFunc) is None:
-                node.replace(_column(name))
+                node.replace(column_named(name))
                 continue
         stack.extend(node.iter_expressions())
 
@@ -97,7 +98,7 @@ def rewrite_block(block: AggregateBlock, layout: AggregateLayout) -> bool:
             name = layout.keys.get(canonical(key))
             if name is None:
                 return False
-            key.replace(_column(name))
+            key.replace(column_named(name))
     for expression in list(select.expressions):
         _replace_keys(expression, block, layout, outputs)
     for part in ("having", "order"):
@@ -115,6 +116,6 @@ def rewrite_block(block: AggregateBlock, layout: AggregateLayout) -> bool:
     known = set(layout.keys.values()) | set(layout.measures.values())
     for item in own_nodes(select):
         known_name = not isinstance(item, exp.Column) or item.name.lower() in known
-        if not known_name and not _is_output_reference(item, select, outputs):
+        if not known_name and not is_output_reference(item, select, outputs):
             return False
     return True

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from jobs.engine.aggregate_blocks import Shape
+from jobs.engine.aggregate_rewrite import column_named, is_output_reference
 from jobs.engine.join_blocks import JoinBlock, shape
 from jobs.engine.query_blocks import own_nodes
 from jobs.engine.sql_text import quote_name, trino
@@ -43,11 +44,6 @@ def layout_for(block: JoinBlock, catalog: str, schema: str, name: str) -> BlockL
 
 def _identifier(name: str) -> exp.Identifier:
     return exp.to_identifier(name, quoted=quote_name(name) != name)
-
-
-def _column(name: str) -> exp.Column:
-    """A column reference quoted exactly as the generator will print it (so the tree round-trips)."""
-    return exp.column(_identifier(name))
 
 
 def fill_select(block: JoinBlock, layout: BlockLayout) -> str:
@@ -85,27 +81,16 @@ def _source_pointed(node: exp.Expr, block: JoinBlock) -> exp.Expr:
     return copy
 
 
-def _is_output_reference(node: exp.Expr, select: exp.Select, outputs: set[str]) -> bool:
-    order = select.args.get("order")
-    return (
-        isinstance(node, exp.Column)
-        and not node.table
-        and order is not None
-        and node.find_ancestor(exp.Order) is order
-        and node.name.lower() in outputs
-    )
-
-
 def _replace_keys(root: exp.Expr, block: JoinBlock, layout: BlockLayout, outputs: set[str]) -> None:
     stack: list[exp.Expr] = [root]
     while stack:
         node = stack.pop()
-        if _is_output_reference(node, block.select, outputs):
+        if is_output_reference(node, block.select, outputs):
             continue
         if isinstance(node, exp.Column) or (node.find(exp.Column) is not None and not isinstance(node, exp.Alias)):
             name = layout.keys.get(shape(node, block.aliases))
             if name is not None:
-                node.replace(_column(name))
+                node.replace(column_named(name))
                 continue
         stack.extend(node.iter_expressions())
 
@@ -119,7 +104,7 @@ def rewrite_join_block(block: JoinBlock, layout: BlockLayout) -> bool:
     ]
     for key, units in block.aggregates.items():
         for unit in units:
-            unit.replace(_column(layout.aggregates[key]))
+            unit.replace(column_named(layout.aggregates[key]))
     for part in ("expressions", "having", "order"):
         value = select.args.get(part)
         for item in value if isinstance(value, list) else [value] if value is not None else []:
@@ -142,7 +127,7 @@ def rewrite_join_block(block: JoinBlock, layout: BlockLayout) -> bool:
     known = set(layout.columns)
     for node in own_nodes(select):
         if isinstance(node, exp.Column) and not (
-            (not node.table and node.name in known) or _is_output_reference(node, select, outputs)
+            (not node.table and node.name in known) or is_output_reference(node, select, outputs)
         ):
             return False
     return True

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from jobs.engine.aggregate_blocks import Shape
+from jobs.engine.aggregate_blocks import Shape, deterministic, shape_of
 from jobs.engine.query_blocks import BlockScope, block_tables, own_nodes
 from jobs.engine.source_ddl import SourceTable
 
@@ -45,7 +45,6 @@ _ORDER_INDEPENDENT: tuple[type[exp.AggFunc], ...] = (
     exp.CovarPop,
     exp.CovarSamp,
 )
-_NONDETERMINISTIC = {"rand", "random", "uuid", "now", "shuffle", "localtime", "localtimestamp"}
 #: Types an Iceberg table stores as another type (so a value read back would print differently).
 _CHANGED_BY_ICEBERG = re.compile(
     r"^\s*(time\b|char\b|char\(|tinyint|smallint|timestamp(?!\s*\(\s*6\s*\))"
@@ -96,21 +95,7 @@ def shape(node: exp.Expr, aliases: dict[str, SourceTable]) -> Shape:
     >>> shape(parse("t.id"), aliases) == shape(parse("u.id"), aliases)
     False
     """
-    if isinstance(node, exp.Column):
-        return ("column", owner(node, aliases), node.name.lower())
-    if isinstance(node, exp.Identifier):
-        return ("identifier", node.name.lower())
-    items: list[object] = [type(node).__name__]
-    for key, value in node.args.items():
-        if value is None or value is False or (isinstance(value, list) and not value):
-            continue
-        if isinstance(value, list):
-            items.append((key, tuple(shape(v, aliases) if isinstance(v, exp.Expr) else v for v in value)))
-        elif isinstance(value, exp.Expr):
-            items.append((key, shape(value, aliases)))
-        else:
-            items.append((key, value))
-    return tuple(items)
+    return shape_of(node, lambda column: ("column", owner(column, aliases), column.name.lower()))
 
 
 def aggregate_unit(node: exp.AggFunc) -> exp.Expr | None:
@@ -121,14 +106,6 @@ def aggregate_unit(node: exp.AggFunc) -> exp.Expr | None:
     if isinstance(unit.parent, exp.Window) and unit.parent.this is unit:
         return None
     return unit
-
-
-def _deterministic(select: exp.Select) -> bool:
-    for node in select.walk():
-        name = node.name.lower() if isinstance(node, exp.Anonymous) else type(node).__name__.lower()
-        if name in _NONDETERMINISTIC or name.startswith("current") or isinstance(node, exp.Rand):
-            return False
-    return True
 
 
 def _keeps_type(node: exp.Expr, aliases: dict[str, SourceTable]) -> bool:
@@ -213,7 +190,7 @@ def analyze_join_block(queryid: str, scope: BlockScope, nested: list[BlockScope]
     ):
         return None
     aliases = _tables_by_alias(scope)
-    if aliases is None or not _deterministic(select):
+    if aliases is None or not deterministic(select):
         return None
     tables = _table_nodes(scope)
     if not _nested_inside(scope, nested or [], tables):

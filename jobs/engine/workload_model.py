@@ -88,12 +88,12 @@ def _is_constant(node: exp.Expr) -> bool:
     return not any(isinstance(n, exp.Column | exp.Query) for n in node.walk())
 
 
-def _conjuncts(node: exp.Expr) -> list[exp.Expr]:
+def conjuncts(node: exp.Expr) -> list[exp.Expr]:
     """The top-level AND terms of a condition: only those can skip data on their own (an OR cannot)."""
     while isinstance(node, exp.Paren):
         node = node.this
     if isinstance(node, exp.And):
-        return [*_conjuncts(node.this), *_conjuncts(node.expression)]
+        return [*conjuncts(node.this), *conjuncts(node.expression)]
     return [node]
 
 
@@ -140,7 +140,7 @@ class _Recorder:
     ) -> set[tuple[str, str, str]]:
         """Record filters; collect column = column pairs; return the tables filtered by constants."""
         filtered: set[tuple[str, str, str]] = set()
-        for node in _conjuncts(condition):
+        for node in conjuncts(condition):
             column: exp.Column | None
             if isinstance(node, exp.Not) and isinstance(node.this, exp.Column):
                 usage_kind, column = "equality", node.this  # NOT flag

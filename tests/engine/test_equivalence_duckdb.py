@@ -133,9 +133,11 @@ def _apply_plan(con: Any, workload: Workload) -> dict[str, tuple[str, str]]:
     return {q.queryid: (originals[q.queryid], q.text) for q in plan.plan.queries if q.rule}
 
 
-def test_flights_rewrites_return_the_original_rows() -> None:
-    workload = parse_workload(json.loads((WORKLOADS / "flights.json").read_text()))
-    con = _load(workload, rows=3000, seed=7)
+def compare_shared_workload(name: str, rows: int, seed: int) -> int:
+    """Run every rewritten query of a shared workload and its original on generated data; assert
+    they return the same rows; return how many were compared (DuckDB lacks some Trino functions)."""
+    workload = parse_workload(json.loads((WORKLOADS / f"{name}.json").read_text()))
+    con = _load(workload, rows=rows, seed=seed)
     compared = 0
     for queryid, (original, rewritten) in _apply_plan(con, workload).items():
         try:
@@ -144,7 +146,11 @@ def test_flights_rewrites_return_the_original_rows() -> None:
             continue  # a Trino function DuckDB lacks: nothing to compare
         assert _same(expected, con.execute(_duck(rewritten)).fetchall()), f"{queryid}:\n{original}\n{rewritten}"
         compared += 1
-    assert compared >= 10
+    return compared
+
+
+def test_flights_rewrites_return_the_original_rows() -> None:
+    assert compare_shared_workload("flights", rows=3000, seed=7) >= 10
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

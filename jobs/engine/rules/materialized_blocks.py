@@ -28,18 +28,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
 from jobs.engine.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
 from jobs.engine.join_blocks import JoinBlock, analyze_join_block, nested_scopes, owner
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.query_blocks import blocks
-from jobs.engine.requalify import requalify_tree
+from jobs.engine.rewritten_text import render_rewrite
 from jobs.engine.source_ddl import SourceTable
-from jobs.engine.sql_text import trino
-from jobs.engine.workload_model import WorkloadModel
+from jobs.engine.workload_model import WorkloadModel, conjuncts
 
 #: A block's query must weigh at least this share of the workload.
 MIN_WEIGHT_SHARE = 0.001
@@ -62,12 +59,7 @@ class _Table:
 def _selectivity(model: WorkloadModel, block: JoinBlock, condition: exp.Expr) -> float:
     """Selectivity of the constant filters among the AND terms of ``condition``."""
     factor = 1.0
-    stack = [condition]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, exp.And | exp.Paren):
-            stack.extend(node.iter_expressions())
-            continue
+    for node in conjuncts(condition):
         columns = list(node.find_all(exp.Column))
         if len(columns) != 1 or node.find(exp.Query) is not None:
             continue
@@ -147,16 +139,6 @@ def _candidates(model: WorkloadModel, plan: Plan) -> tuple[list[_Table], dict[in
     return sorted(tables.values(), key=lambda t: -t.weight), trees
 
 
-def _render(model: WorkloadModel, tree: exp.Expr) -> str | None:
-    """Point the remaining source tables at the new schema; ``None`` unless it parses back identically."""
-    requalify_tree(tree, model.namespaces)
-    text = tree.sql(trino())
-    try:
-        return text if sqlglot.parse_one(text, read=trino()) == tree else None
-    except SqlglotError:
-        return None
-
-
 def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
     """Create a table per heavy aggregate block over joins and point the blocks at it."""
     chosen, trees = _candidates(model, plan)
@@ -190,7 +172,7 @@ def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
     accepted: set[str] = set()
     for query in plan.queries:
         tree = rewritten.get(query.queryid)
-        text = _render(model, tree) if tree is not None and query.queryid not in failed else None
+        text = render_rewrite(model, tree) if tree is not None and query.queryid not in failed else None
         if text:
             accepted.add(query.queryid)
         queries.append(PlannedQuery(query.queryid, text, "materialized_blocks") if text else query)

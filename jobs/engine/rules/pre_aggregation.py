@@ -26,13 +26,12 @@ import math
 from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
 from jobs.engine.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical
 from jobs.engine.aggregate_rewrite import AggregateLayout, rewrite_block
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.query_blocks import BlockScope
-from jobs.engine.requalify import requalify_tree
+from jobs.engine.rewritten_text import render_rewrite
 from jobs.engine.source_ddl import SourceTable
 from jobs.engine.sql_text import quote_name, trino
 from jobs.engine.type_families import type_family
@@ -183,20 +182,6 @@ def _unqualified_measure(measure: Measure) -> str:
     return Measure(measure.function, _unqualified(measure.argument)).fill_sql()
 
 
-def _render(model: WorkloadModel, ast: exp.Expr) -> str | None:
-    """Point the remaining source tables at the new schema; ``None`` unless it parses back identically."""
-    requalify_tree(ast, model.namespaces)
-    text = ast.sql(trino())
-    try:
-        statements = trino().parse(text)
-    except SqlglotError:
-        return None
-    if len(statements) != 1 or statements[0] is None or statements[0] != ast:
-        return None
-    model.parsed_texts[text] = statements[0]  # the validator's parse of this text
-    return text
-
-
 def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
     """Create pre-aggregated tables and point the blocks they answer at them."""
     candidates = _candidates(model)
@@ -239,6 +224,6 @@ def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
     queries = []
     for query in plan.queries:
         ast = rewritten.get(query.queryid)
-        text = _render(model, ast) if ast is not None and query.queryid not in failed else None
+        text = render_rewrite(model, ast) if ast is not None and query.queryid not in failed else None
         queries.append(PlannedQuery(query.queryid, text, "pre_aggregation") if text else query)
     return replace(plan, queries=tuple(queries))
