@@ -115,7 +115,7 @@ class Measure:
         if self.function == "COUNT_STAR":
             return "COUNT(*)"
         assert self.argument is not None
-        return f"{self.function}({self.argument.sql(trino())})"
+        return f"{self.function}({self.argument.sql(trino(), copy=False)})"  # our own copy
 
 
 @dataclass

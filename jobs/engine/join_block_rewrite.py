@@ -61,7 +61,7 @@ def fill_select(block: JoinBlock, layout: BlockLayout) -> str:
             fill.set(part, copies if isinstance(value, list) else copies[0])
     if block.keys:
         fill.set("group", exp.Group(expressions=[e.copy() for e in block.keys.values()]))
-    return fill.sql(trino())
+    return fill.sql(trino(), copy=False)  # built of copies
 
 
 def _source_pointed(node: exp.Expr, block: JoinBlock) -> exp.Expr:

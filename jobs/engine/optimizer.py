@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
+from sqlglot import exp
+
 from jobs.engine.baseline import baseline_plan
 from jobs.engine.namespaces import Namespaces
 from jobs.engine.plan import OptimizedPlan, Plan, render
-from jobs.engine.requalify import ParsedQuery, parse_query
+from jobs.engine.requalify import ParsedQuery, parse_query, requalified_trees
 from jobs.engine.rules import RULES
 from jobs.engine.source_ddl import read_source_tables, session_namespace
 from jobs.engine.validate import find_problems
-from jobs.engine.workload_model import WorkloadModel, build_model
+from jobs.engine.workload_model import build_model
 from jobs.profile import DatabaseProfile
 from jobs.result import PlanResult, TaskReport
 from jobs.workload import Workload
@@ -29,9 +31,9 @@ from jobs.workload import Workload
 YOUNG_GENERATION = 50_000
 
 
-def _revert(plan: Plan, baseline: Plan, workload: Workload, model: WorkloadModel) -> tuple[Plan, list[str]]:
+def _revert(plan: Plan, baseline: Plan, workload: Workload, trees: dict[str, exp.Expr]) -> tuple[Plan, list[str]]:
     """Revert every table and query the validator objects to back to its baseline form."""
-    problems = find_problems(workload, render(plan), model.parsed_texts)
+    problems = find_problems(workload, render(plan), trees)
     if not problems:
         return plan, []
     warnings = [f"reverted to the baseline: {p}" for p in problems]
@@ -76,18 +78,6 @@ def _read(workload: Workload) -> tuple[Namespaces, list[ParsedQuery]]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off (process-wide) for the block, then back as it was."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
 def _collector_spared() -> Iterator[None]:
     """Until the block ends: every object alive now left out of the collector's passes, and a
     young generation large enough for the rules' and the validator's short-lived trees to die in
@@ -121,10 +111,18 @@ def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> Opti
     # garbage, yet each full collection rescanned them all: garbage collection cost about half of
     # the planning time. So parse with the collector paused, then spare it the trees. A
     # concurrent plan can only lose the speed-up.
-    with _collector_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
         namespaces, parsed = _read(workload)
-    with _collector_spared():
-        return _plan(workload, profile, namespaces, parsed)
+        # Frozen before the collector is back on: else its first pass scans every new tree once.
+        with _collector_spared():
+            if enabled:
+                gc.enable()
+            return _plan(workload, profile, namespaces, parsed)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _plan(
@@ -139,9 +137,12 @@ def _plan(
             plan = rule(model, plan)
         except Exception as exc:  # a rule bug must cost its improvement, never the task
             warnings.append(f"rule {getattr(rule, '__name__', rule)} failed and was skipped: {exc!r}"[:300])
-    plan, reverted = _revert(plan, baseline, workload, model)
+    # The rules are done with the query trees: the validator takes them, requalified, for the
+    # baseline texts (and the rules' parses of their own texts) instead of parsing again.
+    trees = {**model.parsed_texts, **requalified_trees(parsed, namespaces)}
+    plan, reverted = _revert(plan, baseline, workload, trees)
     warnings.extend(reverted)
-    if reverted and find_problems(workload, render(plan), model.parsed_texts):
+    if reverted and find_problems(workload, render(plan), trees):
         warnings.append("the optimized plan failed validation: returning the baseline plan")
         plan = baseline
     return OptimizedPlan(result=render(plan), report=_report(plan, parsed, warnings), plan=plan)

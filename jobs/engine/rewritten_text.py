@@ -13,7 +13,7 @@ from jobs.engine.workload_model import WorkloadModel
 def render_rewrite(model: WorkloadModel, tree: exp.Expr) -> str | None:
     """Point the remaining source tables at the new schema; ``None`` unless it parses back identically."""
     requalify_tree(tree, model.namespaces)
-    text = tree.sql(trino())
+    text = tree.sql(trino(), copy=False)
     try:
         statements = trino().parse(text)
     except SqlglotError:

@@ -13,7 +13,7 @@ from jobs.engine import PlanningError, check_ddl, optimize
 from jobs.engine.baseline import baseline_plan
 from jobs.engine.namespaces import Namespaces
 from jobs.engine.plan import render
-from jobs.engine.requalify import parse_query
+from jobs.engine.requalify import parse_query, requalified_trees, table_references
 from jobs.engine.source_ddl import read_source_tables, session_namespace
 from jobs.engine.validate import validate_result
 from jobs.result import PlanResult
@@ -55,6 +55,27 @@ def test_shared_workload_plans_are_valid(name: str) -> None:
     assert [q.queryid for q in plan.result.queries] == [q.queryid for q in work.queries]
     assert plan.report.query_notes == {}
     assert not [w for w in plan.report.warnings if "reverted" in w or "failed" in w]
+
+
+def _tables(tree: exp.Expr) -> list[tuple[str, ...]]:
+    return [tuple(p.name.lower() for p in t.parts) for t in table_references(tree)]
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_requalified_trees_are_what_parsing_the_requalified_text_gives(name: str) -> None:
+    # The validator takes these trees instead of parsing the baseline texts again: sound only if
+    # each text parses to the same statement reading the same tables.
+    _, work = load(name)
+    messy = workload(["CREATE TABLE c.s.t (a int, b varchar);", "CREATE TABLE c.s.u (a int)"], [q for q, _, _ in MESSY])
+    for each in (work, messy):
+        namespaces = Namespaces(read_source_tables(each), session_namespace(each.url))
+        queries = [parse_query(q.queryid, q.query, namespaces) for q in each.queries]
+        trees = requalified_trees(queries, namespaces)
+        assert set(trees) == {q.requalified for q in queries if q.spliced} != set()
+        for text, tree in trees.items():
+            parsed = sqlglot.parse_one(text, read="trino")
+            assert (type(parsed), _tables(parsed)) == (type(tree), _tables(tree)), text
+            assert all(len(key) == 3 for key in _tables(tree)), text
 
 
 @pytest.mark.parametrize("name", SHARED)

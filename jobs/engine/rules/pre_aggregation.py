@@ -61,6 +61,10 @@ def _unqualified(node: exp.Expr) -> exp.Expr:
     return exp.column(node.this.copy()) if isinstance(node, exp.Column) else copy
 
 
+def _unqualified_sql(node: exp.Expr) -> str:
+    return _unqualified(node).sql(trino(), copy=False)  # a copy already: no second one
+
+
 def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
     """Whether the table stays small: profile NDVs when known, key types otherwise."""
     source = aggregate.source
@@ -167,12 +171,12 @@ def _layout(aggregate: _Aggregate, catalog: str, schema: str, name: str) -> Aggr
 
 
 def _fill_select(aggregate: _Aggregate, layout: AggregateLayout) -> str:
-    keys = [_unqualified(e).sql(trino()) for e in aggregate.keys.values()]
+    keys = [_unqualified_sql(e) for e in aggregate.keys.values()]
     items = [f"{sql} AS {quote_name(layout.keys[k])}" for k, sql in zip(aggregate.keys, keys, strict=True)]
     items.extend(
         f"{_unqualified_measure(m)} AS {quote_name(layout.measures[k])}" for k, m in aggregate.measures.items()
     )
-    where = f" WHERE {_unqualified(aggregate.where).sql(trino())}" if aggregate.where is not None else ""
+    where = f" WHERE {_unqualified_sql(aggregate.where)}" if aggregate.where is not None else ""
     return f"SELECT {', '.join(items)} FROM {aggregate.source.qualified}{where} GROUP BY {', '.join(keys)}"
 
 
@@ -215,8 +219,8 @@ def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
         if not users:
             continue
         plan = replace(plan, tables=(*plan.tables, table))
-        keys = ", ".join(_unqualified(k).sql(trino()) for k in aggregate.keys.values())
-        where = f" where {_unqualified(aggregate.where).sql(trino())}" if aggregate.where is not None else ""
+        keys = ", ".join(_unqualified_sql(k) for k in aggregate.keys.values())
+        where = f" where {_unqualified_sql(aggregate.where)}" if aggregate.where is not None else ""
         plan = plan.explain(
             f"pre-aggregation: {table.qualified} holds {aggregate.source.qualified} grouped by ({keys}){where}; "
             f"queries {', '.join(sorted(set(users)))} re-aggregate it instead of scanning the table"

@@ -15,6 +15,10 @@ those whose values fill their range (an order or ticket number, a surrogate key)
 filter sort is sorted by its unique dense key (one value per row), if any: it keeps the key order
 the source was most likely written in, instead of the interleaving of parallel writers (TPC-DS
 ``customer_demographics`` sf1: 2.14 MB the source, 28 kB as ORC sorted by ``cd_demo_sk``).
+A large table with neither is sorted by the date or timestamp column the workload uses most:
+rows of one day sit together, as a time-ordered fact table is written, so the columns that
+follow the date (year, month, day of week...) turn into runs and date filters skip row groups
+(flights, 10M rows in random order: see the closing note's figure).
 
 >>> from jobs.engine.rules.testing import model_and_plan
 >>> ddl = ["CREATE TABLE c.s.sales (sold_date_sk bigint, ticket bigint, item_sk bigint, qty int)",
@@ -99,6 +103,27 @@ def _entity_id(model: WorkloadModel, table: NewTable, *, unique: bool) -> str | 
     return best[1] if best else None
 
 
+def _time_column(model: WorkloadModel, table: NewTable) -> str | None:
+    """The date/timestamp column the workload uses most, on a table the profile shows to be large."""
+    rows = model.row_count(table.source)
+    if rows is None or rows < MIN_ROWS:
+        return None
+    usage = model.usage(table.source)
+    skip = _partition_columns(table)  # the partitions already group its rows
+    best: tuple[float, str] | None = None
+    for column in table.columns:
+        use = usage.columns.get(column.name.lower())
+        profile = model.column_profile(table.source, column.name)
+        if type_family(column.type_sql) != "temporal" or use is None or profile is None or column.name.lower() in skip:
+            continue
+        if profile.distinct_values is None or profile.distinct_values < MIN_DISTINCT_VALUES:
+            continue
+        weight = use.filter + use.join + use.group_by + use.order_by + use.projection + use.aggregate
+        if weight > 0 and (best is None or weight > best[0]):
+            best = (weight, column.name)
+    return best[1] if best else None
+
+
 def _best_column(model: WorkloadModel, table: NewTable) -> tuple[str, float] | None:
     """The column to sort by and its score (the query weight of its filters)."""
     source = table.source
@@ -124,7 +149,8 @@ def _best_column(model: WorkloadModel, table: NewTable) -> tuple[str, float] | N
 
 
 def sort_order(model: WorkloadModel, plan: Plan) -> Plan:
-    """Sort each copied table by its heaviest selective filter column and its entity id, else by its unique key."""
+    """Sort each copied table by its heaviest selective filter column and its entity id, else by its
+    unique key, else by its most used time column."""
     for table in plan.tables:
         if table.kind != "copy" or table.sorted_by:
             continue
@@ -136,6 +162,15 @@ def sort_order(model: WorkloadModel, plan: Plan) -> Plan:
                 plan = plan.explain(
                     f"sort order: {table.qualified} sorted by its key {key} (one value per row, the profile "
                     "says): the copy keeps the key order, which compresses best"
+                )
+                continue
+            moment = _time_column(model, table)
+            if moment is not None:
+                plan = plan.replace_table(table, replace(table, sorted_by=(quote_name(moment),)))
+                plan = plan.explain(
+                    f"sort order: {table.qualified} sorted by {moment}, its most used time column: rows of "
+                    "one day sit together, so the columns that follow the date compress to runs and "
+                    "date filters skip row groups"
                 )
             continue
         name, score = best
