@@ -55,6 +55,7 @@ async def verify_and_revert(
 ) -> tuple[PlanResult, VerificationReport | None, list[str]]:
     """Measure the plan; revert mismatching rewrites to the baseline. Never raises for the database."""
     from jobs.engine.optimizer import baseline_result
+    from jobs.engine.unread_tables import without_unread_tables
 
     if applied.client is None:
         return result, None, []
@@ -81,4 +82,6 @@ async def verify_and_revert(
         "reverted to the baseline form"
         for queryid in sorted(mismatched)
     )
-    return result.model_copy(update={"queries": queries}), report, warnings
+    reverted, dropped = without_unread_tables(workload, result.model_copy(update={"queries": queries}))
+    warnings.extend(f"table {name}: no query reads it after the reverts; dropped from the plan" for name in dropped)
+    return reverted, report, warnings

@@ -1,4 +1,5 @@
-"""The baseline plan: every source table copied 1:1 into the new schema (as ORC), every query
+"""The baseline plan: every source table copied 1:1 into the new schema (as ORC, or Parquet
+for float-heavy tables: see :func:`jobs.engine.plan.file_format`), every query
 requalified. It is the floor every rule improves on and the fallback when a rule's output fails
 validation.
 """
@@ -13,7 +14,8 @@ from jobs.engine.sql_text import quote_name
 
 #: Trino 476's Iceberg connector has no per-table codec property: ZSTD is the catalog's setting.
 ZSTD_NOTE = (
-    "storage: tables are written as ORC (smaller than Trino's Parquet); compression is the catalog's "
+    "storage: tables are written as ORC (smaller than Trino's Parquet), tables whose columns are at least "
+    "a fifth DOUBLE/REAL as Parquet (smaller for floating-point data); compression is the catalog's "
     "iceberg.compression-codec "
     "(ZSTD is Trino's default; keep it)"
 )
