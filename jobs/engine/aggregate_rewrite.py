@@ -48,6 +48,42 @@ def _reaggregate(how: str, columns: list[str]) -> exp.Expr:
     return exp.Paren(this=divide)
 
 
+#: Per output of a block before its rewrite: the bare column it was (named after itself), if it
+#: was one, and whether it had an alias.
+OutputNames = list[tuple[exp.Column | None, bool]]
+
+
+def output_names_before(select: exp.Select) -> OutputNames:
+    """How ``select``'s outputs are named, to be restored by :func:`restore_output_names`."""
+    return [(e.copy() if isinstance(e, exp.Column) else None, isinstance(e, exp.Alias)) for e in select.expressions]
+
+
+def restore_output_names(select: exp.Select, before: OutputNames) -> None:
+    """Give each output that became a column of the new table the name Trino gave the original's.
+
+    >>> import sqlglot
+    >>> select = sqlglot.parse_one("SELECT a, month(d), count(*) FROM t GROUP BY 1, 2", read="trino")
+    >>> before = output_names_before(select)
+    >>> for index, name in ((0, "k_1"), (1, "k_2")):
+    ...     _ = select.expressions[index].replace(column_named(name))
+    >>> restore_output_names(select, before)
+    >>> select.sql("trino")
+    'SELECT k_1 AS a, k_2 AS _col1, COUNT(*) FROM t GROUP BY 1, 2'
+    """
+    for index, (expression, (bare, aliased)) in enumerate(zip(list(select.expressions), before, strict=True)):
+        if not isinstance(expression, exp.Column):
+            continue
+        if bare is not None and expression.name != bare.name:
+            expression.replace(exp.alias_(expression.copy(), bare.this.copy()))
+        elif bare is None and not aliased and select.parent is None:
+            # Trino names an unnamed output _colN; a bare column would be named after itself.
+            expression.replace(exp.alias_(expression.copy(), f"_col{index}"))
+        elif bare is None and not aliased:
+            # Nested: named by its position in the final result, through a SELECT * over this
+            # block. TRY(column) is the column, same type, and stays unnamed.
+            expression.replace(exp.Try(this=expression.copy()))
+
+
 def _output_names(select: exp.Select) -> set[str]:
     return {e.alias_or_name.lower() for e in select.expressions if e.alias_or_name}
 
@@ -85,7 +121,7 @@ def rewrite_block(block: AggregateBlock, layout: AggregateLayout) -> bool:
     """Rewrite ``block.select`` in place; ``False`` (and the block untouched in meaning) if it cannot."""
     select = block.select
     outputs = _output_names(select)
-    bare_names = [e.this.copy() if isinstance(e, exp.Column) else None for e in select.expressions]
+    names = output_names_before(select)
     replacements = []
     for node, measures, how in block.aggregates.values():
         columns = [layout.measures[m.key] for m in measures]
@@ -104,10 +140,7 @@ def rewrite_block(block: AggregateBlock, layout: AggregateLayout) -> bool:
     for part in ("having", "order"):
         if select.args.get(part) is not None:
             _replace_keys(select.args[part], block, layout, outputs)
-    for index, expression in enumerate(list(select.expressions)):
-        original = bare_names[index]
-        if original is not None and not (isinstance(expression, exp.Column) and expression.name == original.name):
-            expression.replace(exp.alias_(expression.copy(), original))
+    restore_output_names(select, names)
     table = exp.table_(layout.name, db=layout.schema, catalog=layout.catalog)
     if block.table.args.get("alias") is not None:
         table.set("alias", block.table.args["alias"].copy())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from jobs.engine.aggregate_blocks import Shape
-from jobs.engine.aggregate_rewrite import column_named, is_output_reference
+from jobs.engine.aggregate_rewrite import column_named, is_output_reference, output_names_before, restore_output_names
 from jobs.engine.join_blocks import JoinBlock, shape
 from jobs.engine.query_blocks import own_nodes
 from jobs.engine.sql_text import quote_name, trino
@@ -99,9 +99,7 @@ def rewrite_join_block(block: JoinBlock, layout: BlockLayout) -> bool:
     """Rewrite ``block.select`` in place to read the table; ``False`` when a column is left over."""
     select = block.select
     outputs = {e.alias_or_name.lower() for e in select.expressions}
-    originals = [
-        (e.copy() if isinstance(e, exp.Column) else None, isinstance(e, exp.Alias)) for e in select.expressions
-    ]
+    names = output_names_before(select)
     for key, units in block.aggregates.items():
         for unit in units:
             unit.replace(column_named(layout.aggregates[key]))
@@ -109,14 +107,7 @@ def rewrite_join_block(block: JoinBlock, layout: BlockLayout) -> bool:
         value = select.args.get(part)
         for item in value if isinstance(value, list) else [value] if value is not None else []:
             _replace_keys(item, block, layout, outputs)
-    for index, (expression, (bare, aliased)) in enumerate(zip(list(select.expressions), originals, strict=True)):
-        if not isinstance(expression, exp.Column):
-            continue
-        if bare is not None and expression.name != bare.name:
-            expression.replace(exp.alias_(expression.copy(), bare.this.copy()))
-        elif bare is None and not aliased:
-            # Trino names an unnamed output column _colN; a bare column would be named after itself.
-            expression.replace(exp.alias_(expression.copy(), f"_col{index}"))
+    restore_output_names(select, names)
     having = select.args.get("having")
     select.set("where", exp.Where(this=having.this) if having is not None else None)
     select.set("having", None)

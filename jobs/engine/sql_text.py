@@ -80,14 +80,14 @@ def clean_sql(text: str) -> CleanText:
         stripped = stripped[: found[-1].start].rstrip()
         found = found[:-1]
     edits: list[tuple[int, int, str]] = []
-    for index, token in enumerate(found[:-2]):
-        following = found[index + 1], found[index + 2]
+    for index in range(len(found) - 2):
+        # Cheapest test first: this runs for every token of every query.
         if (
-            token.text.lower() == "count"
-            and following[0].token_type == TokenType.L_PAREN
-            and following[1].token_type == TokenType.R_PAREN
+            found[index + 2].token_type == TokenType.R_PAREN
+            and found[index + 1].token_type == TokenType.L_PAREN
+            and found[index].text.lower() == "count"
         ):
-            edits.append((following[1].start, following[1].start, "*"))
+            edits.append((found[index + 2].start, found[index + 2].start, "*"))
     if edits:
         notes.append("dialect slip fixed: count() read as count(*)")
         stripped = splice(stripped, edits)
@@ -95,7 +95,7 @@ def clean_sql(text: str) -> CleanText:
             found = tokenize(stripped)
         except SqlglotError:
             found = []
-    for line in stripped.splitlines():
+    for line in stripped.splitlines() if "--" in stripped else ():
         head, dash, comment = line.partition("--")
         if dash and any(word in comment.lower() for word in _SQL_WORDS) and head.count("'") % 2 == 0:
             notes.append(f"a '--' comment runs to the end of the line and hides: {comment.strip()[:120]!r}")
