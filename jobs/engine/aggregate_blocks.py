@@ -25,6 +25,12 @@ _NONDETERMINISTIC = {"rand", "random", "uuid", "now", "shuffle", "localtime", "l
 _DECOMPOSABLE = (exp.Count, exp.Sum, exp.Min, exp.Max, exp.Avg)
 
 
+def case_results(case: exp.Case) -> list[exp.Expr]:
+    """The values a CASE can return (its THEN and ELSE expressions)."""
+    results = [branch.args.get("true") for branch in case.args.get("ifs") or []]
+    return [r for r in [*results, case.args.get("default")] if r is not None]
+
+
 Shape = tuple[object, ...]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from jobs.engine.aggregate_blocks import AggregateBlock, Shape, canonical
+from jobs.engine.aggregate_blocks import AggregateBlock, Shape, canonical, case_results
 from jobs.engine.query_blocks import own_nodes
 from jobs.engine.sql_text import quote_name
 
@@ -33,6 +33,28 @@ class AggregateLayout:
 def column_named(name: str) -> exp.Column:
     """A column reference quoted exactly as the generator will print it (so the tree round-trips)."""
     return exp.column(exp.to_identifier(name, quoted=quote_name(name) != name))
+
+
+def key_column(name: str, key: exp.Expr) -> exp.Expr:
+    """The new table's column ``name`` standing for the key expression ``key``, typed as ``key`` was.
+
+    Trino types a CASE of string literals ``varchar(n)`` (n: its longest value), which Iceberg
+    stores as ``varchar``: the column is cast back, so the query's output type stays the same.
+
+    >>> import sqlglot
+    >>> key_column("k_1", sqlglot.parse_one("CASE WHEN a > 5 THEN 'big' ELSE 'small' END", read="trino")).sql("trino")
+    'CAST(k_1 AS VARCHAR(5))'
+    >>> key_column("k_1", sqlglot.parse_one("CASE WHEN a > 5 THEN b END", read="trino")).sql("trino")
+    'k_1'
+    """
+    column = column_named(name)
+    if not isinstance(key, exp.Case):
+        return column
+    values = [r for r in case_results(key) if not isinstance(r, exp.Null)]
+    if not values or not all(isinstance(r, exp.Literal) and r.is_string for r in values):
+        return column
+    longest = max(len(r.name) for r in values)
+    return exp.cast(column, exp.DataType.build(f"VARCHAR({longest})", dialect="trino")) if longest else column
 
 
 def _reaggregate(how: str, columns: list[str]) -> exp.Expr:
@@ -112,7 +134,7 @@ def _replace_keys(root: exp.Expr, block: AggregateBlock, layout: AggregateLayout
         if node.find(exp.Column) is not None and not isinstance(node, exp.Alias | exp.Ordered | exp.Window):
             name = layout.keys.get(canonical(node))
             if name is not None and node.find(exp.AggFunc) is None:
-                node.replace(column_named(name))
+                node.replace(key_column(name, node))
                 continue
         stack.extend(node.iter_expressions())
 

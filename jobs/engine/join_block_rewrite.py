@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from jobs.engine.aggregate_blocks import Shape
-from jobs.engine.aggregate_rewrite import column_named, is_output_reference, output_names_before, restore_output_names
+from jobs.engine.aggregate_rewrite import (
+    column_named,
+    is_output_reference,
+    key_column,
+    output_names_before,
+    restore_output_names,
+)
 from jobs.engine.join_blocks import JoinBlock, shape
 from jobs.engine.query_blocks import own_nodes
 from jobs.engine.sql_text import quote_name, trino
@@ -90,7 +96,7 @@ def _replace_keys(root: exp.Expr, block: JoinBlock, layout: BlockLayout, outputs
         if isinstance(node, exp.Column) or (node.find(exp.Column) is not None and not isinstance(node, exp.Alias)):
             name = layout.keys.get(shape(node, block.aliases))
             if name is not None:
-                node.replace(column_named(name))
+                node.replace(key_column(name, node))
                 continue
         stack.extend(node.iter_expressions())
 

@@ -42,7 +42,6 @@ CATALOG = "iceberg"
 #: Every spelling of the generators' tables (``facts``, ``sch.facts``, ``"CAT"."SCH"."FACTS"``, ...).
 _SOURCE_NAME = re.compile(r'(?:"?\b(?:cat|sch)\b"?\s*\.\s*)*"?\b(facts|dims)\b"?', re.IGNORECASE)
 _LIMIT = re.compile(r"\s+LIMIT\s+\d+\b", re.IGNORECASE)
-_BOUNDED_VARCHAR = re.compile(r"varchar\(\d+\)")
 _schemas = itertools.count(1)
 
 
@@ -135,19 +134,12 @@ def _texts(workload: Workload, result: PlanResult) -> dict[str, tuple[str, str]]
     return {q.queryid: (q.query, after[q.queryid]) for q in workload.queries}
 
 
-def _unbounded(sql_type: str) -> str:
-    """Iceberg stores every string as ``varchar``: a ``CASE ... THEN 'big'`` key (``varchar(5)``) read
-    back from a new table is ``varchar``, with the same values."""
-    return _BOUNDED_VARCHAR.sub("varchar", sql_type)
-
-
 def _assert_same_columns(client: TrinoHttpClient, workload: Workload, result: PlanResult, ids: list[str]) -> None:
     """The verifier compares values; users also see the output names and Trino types."""
     texts = _texts(workload, result)
     for queryid in ids:
         before, after = (client.execute(clean_statement(t)) for t in texts[queryid])
-        types = [_unbounded(t) for t in before.types], [_unbounded(t) for t in after.types]
-        assert types[0] == types[1], (queryid, before.types, after.types, *texts[queryid])
+        assert before.types == after.types, (queryid, before.types, after.types, *texts[queryid])
         assert before.columns == after.columns, (queryid, before.columns, after.columns, *texts[queryid])
 
 
@@ -187,6 +179,9 @@ def test_pre_aggregation_returns_the_original_rows(trino_url: str, texts: list[s
         "SELECT d.region, COUNT(*), AVG(f.qty) AS a1 FROM cat.sch.facts f LEFT JOIN cat.sch.dims d "
         "ON f.id = d.id GROUP BY d.region",
         "SELECT COUNT(d.name) AS a0, SUM(f.amount) AS a1 FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id",
+        # A CASE of labels is varchar(5) in Trino, varchar in an Iceberg table: the rewrite casts back.
+        "SELECT CASE WHEN f.qty > 5 THEN 'big' ELSE 'small' END AS size, COUNT(*) AS n "
+        "FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id GROUP BY 1",
     ],
     0,
     1,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from jobs.engine.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical
+from jobs.engine.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical, case_results
 from jobs.engine.aggregate_rewrite import AggregateLayout, rewrite_block
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.query_blocks import BlockScope
@@ -71,7 +71,7 @@ def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
     rows = model.row_count(source)
     estimate = 1.0
     for key in aggregate.keys.values():
-        if isinstance(key, exp.Case) and all(isinstance(value, exp.Literal | exp.Null) for value in _case_results(key)):
+        if isinstance(key, exp.Case) and all(isinstance(value, exp.Literal | exp.Null) for value in case_results(key)):
             estimate *= len(key.args.get("ifs") or []) + 2
             continue
         columns = {c.name.lower() for c in key.find_all(exp.Column)}
@@ -88,11 +88,6 @@ def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
             values = profile.distinct_values if profile else None
             estimate *= (values if values is not None else math.inf) + 1
     return rows is None or estimate <= max(1.0, rows * MAX_GROUP_RATIO)
-
-
-def _case_results(case: exp.Case) -> list[exp.Expr]:
-    results = [branch.args.get("true") for branch in case.args.get("ifs") or []]
-    return [r for r in [*results, case.args.get("default")] if r is not None]
 
 
 def _grouped_selects(ast: exp.Expr) -> list[exp.Select]:
