@@ -185,6 +185,26 @@ def _decompose(node: exp.AggFunc, source: SourceTable) -> tuple[list[Measure], s
     return [Measure("SUM", argument), Measure("COUNT", argument)], f"avg_{kind}"
 
 
+def grouping_keys(select: exp.Select) -> list[exp.Expr] | None:
+    """``select``'s GROUP BY expressions, a position (``GROUP BY 2``) read as that output's
+    expression; ``None`` when a position is out of range.
+
+    >>> import sqlglot
+    >>> [k.sql() for k in grouping_keys(sqlglot.parse_one("SELECT a, b + 1 AS c FROM t GROUP BY a, 2"))]
+    ['a', 'b + 1']
+    """
+    group = select.args.get("group")
+    keys = []
+    for key in group.expressions if group is not None else []:
+        if isinstance(key, exp.Literal) and not key.is_string and key.name.isdigit():
+            position = int(key.name) - 1
+            if not 0 <= position < len(select.expressions):
+                return None
+            key = select.expressions[position].unalias()
+        keys.append(key)
+    return keys
+
+
 def analyze_block(queryid: str, scope: BlockScope) -> AggregateBlock | None:
     """The block as an :class:`AggregateBlock`, or ``None`` when it does not qualify."""
     select = scope.select
@@ -223,13 +243,10 @@ def analyze_block(queryid: str, scope: BlockScope) -> AggregateBlock | None:
     block = AggregateBlock(queryid, select, source, table, where.this if where is not None else None)
     if block.where is not None and block.where.find(exp.AggFunc, exp.Window) is not None:
         return None
-    for key in group.expressions:
-        expression = key
-        if isinstance(key, exp.Literal) and not key.is_string and key.name.isdigit():
-            position = int(key.name) - 1
-            if not 0 <= position < len(select.expressions):
-                return None
-            expression = select.expressions[position].unalias()
+    keys = grouping_keys(select)
+    if keys is None:
+        return None
+    for expression in keys:
         if expression.find(exp.AggFunc, exp.Window) is not None or not list(expression.find_all(exp.Column)):
             return None
         block.keys.setdefault(canonical(expression), expression)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from jobs.engine.aggregate_blocks import Shape, deterministic, shape_of
+from jobs.engine.aggregate_blocks import Shape, deterministic, grouping_keys, shape_of
 from jobs.engine.query_blocks import BlockScope, block_tables, own_nodes
 from jobs.engine.source_ddl import SourceTable
 
@@ -214,13 +214,10 @@ def analyze_join_block(queryid: str, scope: BlockScope, nested: list[BlockScope]
             if isinstance(node, exp.Min | exp.Max) and not _keeps_type(node, aliases):
                 return None
             block.aggregates.setdefault(shape(unit, aliases), []).append(unit)
-    for key in group.expressions if group is not None else []:
-        expression = key
-        if isinstance(key, exp.Literal) and not key.is_string and key.name.isdigit():
-            position = int(key.name) - 1
-            if not 0 <= position < len(select.expressions):
-                return None
-            expression = select.expressions[position].unalias()
+    keys = grouping_keys(select)
+    if keys is None:
+        return None
+    for expression in keys:
         if (
             expression.find(exp.AggFunc, exp.Window) is not None
             or not list(expression.find_all(exp.Column))
