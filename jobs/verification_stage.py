@@ -72,9 +72,10 @@ async def verify_and_revert(
     mismatched = {q.queryid for q in report.queries if not q.equal and q.error_before is None}
     if not mismatched:
         return result, report, warnings
-    baseline = {q.queryid: q.query for q in baseline_result(workload).queries}
+    baseline = baseline_result(workload)
+    baseline_queries = {q.queryid: q.query for q in baseline.queries}
     queries = [
-        RewrittenQuery(queryid=q.queryid, query=baseline[q.queryid]) if q.queryid in mismatched else q
+        RewrittenQuery(queryid=q.queryid, query=baseline_queries[q.queryid]) if q.queryid in mismatched else q
         for q in result.queries
     ]
     warnings.extend(
@@ -82,6 +83,6 @@ async def verify_and_revert(
         "reverted to the baseline form"
         for queryid in sorted(mismatched)
     )
-    reverted, dropped = without_unread_tables(workload, result.model_copy(update={"queries": queries}))
+    reverted, dropped = without_unread_tables(result.model_copy(update={"queries": queries}), baseline)
     warnings.extend(f"table {name}: no query reads it after the reverts; dropped from the plan" for name in dropped)
     return reverted, report, warnings

@@ -47,11 +47,13 @@ def parse_statement(text: str) -> exp.Expr:
     return statements[0]
 
 
-def _key(table: exp.Table) -> tuple[str, ...]:
+def table_key(table: exp.Table) -> tuple[str, ...]:
+    """The lower-case name parts of ``table`` (``("c", "s", "t")`` when fully qualified)."""
     return tuple(p.name.lower() for p in table.parts if isinstance(p, exp.Identifier))
 
 
-def _target(statement: exp.Expr) -> exp.Table | None:
+def written_table(statement: exp.Expr) -> exp.Table | None:
+    """The table a writing statement (CREATE, INSERT, DELETE...) writes, if it names one."""
     node = statement.this if isinstance(statement, _WRITES) else None
     if isinstance(node, exp.Schema):
         node = node.this
@@ -79,12 +81,12 @@ class _Checker:
 
     def qualified(self, section: str, item: object, statement: exp.Expr) -> None:
         for table in table_references(statement):
-            if len(_key(table)) != 3:
+            if len(table_key(table)) != 3:
                 self.add(section, item, f"{table.sql(trino())} is not fully qualified as catalog.schema.table")
 
     def writes_new_schema(self, section: str, item: object, statement: exp.Expr) -> None:
-        target = _target(statement)
-        key = _key(target) if target is not None else ()
+        target = written_table(statement)
+        key = table_key(target) if target is not None else ()
         if target is None or len(key) != 3:
             self.add(section, item, "the written table is not fully qualified")
         elif key[:2] not in self.new_schemas:
@@ -151,7 +153,7 @@ class _Checker:
             if isinstance(statement, _WRITES):
                 self.add("queries", query.queryid, f"must not write ({type(statement).__name__.upper()})")
             for table in table_references(statement):
-                key = _key(table)
+                key = table_key(table)
                 if len(key) != 3:
                     self.add("queries", query.queryid, f"{table.sql(trino())} is not fully qualified")
                 elif key in self.source_keys:
