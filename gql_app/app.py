@@ -22,11 +22,11 @@ from strawberry.asgi import GraphQL
 from gql_app import ops_routes, rest_routes
 from gql_app.graphql_schema import create_schema
 from gql_app.metrics import Metrics, MetricsMiddleware
-from jobs.log_redaction import install_log_redaction
 from jobs.settings import Settings, get_settings
-from jobs.task_events import TaskEventHub
-from jobs.task_service import TaskService
-from jobs.task_store import TaskStore
+from jobs.tasks.events import TaskEventHub
+from jobs.tasks.log_redaction import install_log_redaction
+from jobs.tasks.service import TaskService
+from jobs.tasks.store import TaskStore
 
 
 class LakeoptGraphQL(GraphQL[dict[str, Any], None]):

@@ -25,8 +25,8 @@ from gql_app.graphql_types import (
     TaskStatusResult,
 )
 from gql_app.submission import SubmissionRefused, submit_workload
-from jobs.task_events import TaskEventHub
-from jobs.task_service import QueueUnavailable, TaskService
+from jobs.tasks.events import TaskEventHub
+from jobs.tasks.service import QueueUnavailable, TaskService
 
 #: How often a subscriber re-reads the store when no event arrives (missed message safety net).
 RESYNC_SECONDS = 5.0

@@ -11,10 +11,11 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from jobs import result as jobs_result
-from jobs.result import PlanResult, TaskReport
-from jobs.task_store import TaskRecord
-from jobs.verify.report import VerificationReport
+from jobs.contract import result as jobs_result
+from jobs.contract.result import PlanResult, TaskReport
+from jobs.contract.verification import VerificationReport
+from jobs.tasks.stages import describe_stages
+from jobs.tasks.store import TaskRecord
 
 
 @strawberry.enum(description="RUNNING from acceptance until the plan is ready (DONE) or the task failed (FAILED).")
@@ -161,9 +162,7 @@ class Report:
 class Task:
     id: uuid.UUID
     status: TaskStatus
-    stage: str = strawberry.field(
-        description="parse, profile, optimize, llm, validate; queued before, done/failed after."
-    )
+    stage: str = strawberry.field(description=describe_stages())
     progress: float = strawberry.field(description="0..1")
     message: str
     error: str | None

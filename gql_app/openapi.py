@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.result import PlanResult
-from jobs.workload import Workload
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import Workload
 
 _ERROR = {
     "type": "object",

@@ -15,9 +15,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gql_app.submission import SubmissionRefused, submit_workload
-from jobs.task_service import QueueUnavailable, TaskService
-from jobs.task_store import TaskRecord, TaskStatus
-from jobs.workload import MAX_WORKLOAD_BYTES
+from jobs.contract.workload import MAX_WORKLOAD_BYTES
+from jobs.tasks.service import QueueUnavailable, TaskService
+from jobs.tasks.store import TaskRecord, TaskStatus
 
 
 class ApiError(Exception):

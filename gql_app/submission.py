@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobs.contract.workload import WorkloadError, parse_workload
 from jobs.engine import PlanningError
-from jobs.task_service import TaskService
-from jobs.task_store import TaskRecord
-from jobs.workload import WorkloadError, parse_workload
+from jobs.tasks.service import TaskService
+from jobs.tasks.store import TaskRecord
 
 
 class SubmissionRefused(ValueError):

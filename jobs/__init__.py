@@ -1,4 +1,5 @@
-"""lakeopt's worker side: the optimization pipeline, the task store, JDBC, the LLM client.
+"""lakeopt's worker side, in layers that import one way (pinned by import-linter in pyproject.toml):
 
-Nothing here imports ``gql_app``: dependencies point one way, gql_app -> jobs.
+tasks -> {verify, llm, db} -> engine -> {sql, contract}; sandbox is a trial tool only the CLI uses.
+Nothing here imports ``gql_app``.
 """

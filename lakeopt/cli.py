@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jobs.settings import Settings, get_settings
 from lakeopt import sandbox_commands, verify_command
+from lakeopt.errors import CliError, read_workload
 
 log = logging.getLogger("lakeopt")
 
@@ -26,7 +27,7 @@ def _redis_url(settings: Settings, *, embedded_ok: bool) -> Iterator[str]:
         return
     if not embedded_ok:
         raise SystemExit("REDIS_URL is not set; set it, or use `lakeopt serve`, which starts an embedded Redis")
-    from jobs.redis_server import running_redis
+    from jobs.tasks.redis_server import running_redis
 
     with running_redis(settings.home / "redis") as url:
         log.info("started an embedded Redis at %s (set REDIS_URL to use your own)", url)
@@ -36,7 +37,7 @@ def _redis_url(settings: Settings, *, embedded_ok: bool) -> Iterator[str]:
 async def _run_services(settings: Settings, redis_url: str, *, host: str, port: int, api: bool, worker: bool) -> None:
     import uvicorn
 
-    from jobs.worker import create_worker
+    from jobs.tasks.worker import create_worker
 
     runners: list[asyncio.Task[object]] = []
     arq_worker = create_worker(settings, redis_url, handle_signals=not api) if worker else None
@@ -71,21 +72,14 @@ def cmd_serve(args: argparse.Namespace, *, api: bool = True, worker: bool = True
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    from jobs.pipeline import run_pipeline
-    from jobs.workload import WorkloadError, parse_workload_json
+    from jobs.tasks.pipeline import run_pipeline
+    from jobs.tasks.stages import Stage
 
     settings = get_settings()
-    try:
-        workload = parse_workload_json(Path(args.workload).read_bytes())
-    except OSError as exc:
-        print(f"lakeopt: cannot read {args.workload}: {exc.strerror}", file=sys.stderr)
-        return 2
-    except WorkloadError as exc:
-        print(f"lakeopt: {args.workload}: {exc}", file=sys.stderr)
-        return 2
+    workload = read_workload(args.workload)
     started = time.monotonic()
 
-    async def progress(stage: str, fraction: float, message: str) -> None:
+    async def progress(stage: Stage, fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr)
 
     from jobs.engine import PlanningError
@@ -102,8 +96,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             )
         )
     except PlanningError as exc:
-        print(f"lakeopt: {args.workload}: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(f"{args.workload}: {exc}") from exc
     text = json.dumps(outcome.result.model_dump(mode="json"), indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n")
@@ -158,7 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except CliError as exc:
+        print(f"lakeopt {args.command}: {exc}", file=sys.stderr)
+        return exc.code
     return code
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from jobs.sandbox.config import DEFAULT_ICEBERG_CATALOGS, SandboxConfig
+from lakeopt.errors import read_workload
 
 
 def _config(args: argparse.Namespace) -> SandboxConfig:
@@ -52,21 +52,12 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
+    from jobs.db.trino_client import TrinoQueryError
     from jobs.sandbox.server import client, status
-    from jobs.sandbox.trino_http import TrinoQueryError
     from jobs.sandbox.workload_loader import LoadError, TableLoad, load_workload
-    from jobs.workload import WorkloadError, parse_workload_json
 
     config = _config(args)
-    path = Path(args.workload)
-    try:
-        workload = parse_workload_json(path.read_bytes())
-    except OSError as exc:
-        print(f"lakeopt sandbox load: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 2
-    except WorkloadError as exc:
-        print(f"lakeopt sandbox load: {path} is not a valid workload: {exc}", file=sys.stderr)
-        return 2
+    workload = read_workload(args.workload)
     if not status(config).ready:
         print("lakeopt sandbox load: the sandbox is not running; start it with `lakeopt sandbox up`", file=sys.stderr)
         return 1

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from lakeopt.errors import CliError, read_workload
+
 
 def _print_report(report: object) -> None:
-    from jobs.verify.report import VerificationReport
+    from jobs.contract.verification import VerificationReport
 
     assert isinstance(report, VerificationReport)
     print(f"{'queryid':<38} {'before s':>9} {'after s':>9} {'speedup':>8}  result")
@@ -36,25 +38,19 @@ def _print_report(report: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from jobs.result import PlanResult
+    from jobs.contract.result import PlanResult
+    from jobs.db.trino_client import TrinoQueryError
     from jobs.sandbox.config import SandboxConfig
-    from jobs.sandbox.trino_http import TrinoQueryError
     from jobs.verify.statements import UnsafeStatementError
     from jobs.verify.verifier import verify_plan
-    from jobs.workload import WorkloadError, parse_workload_json
 
+    workload = read_workload(args.workload)
     try:
-        workload = parse_workload_json(Path(args.workload).read_bytes())
         result = PlanResult.model_validate(json.loads(Path(args.result).read_bytes()))
     except OSError as exc:
-        print(f"lakeopt verify: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return 2
-    except WorkloadError as exc:
-        print(f"lakeopt verify: {args.workload} is not a valid workload: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(f"cannot read {args.result}: {exc.strerror}") from exc
     except (json.JSONDecodeError, ValidationError) as exc:
-        print(f"lakeopt verify: {args.result} is not a valid result: {exc}", file=sys.stderr)
-        return 2
+        raise CliError(f"{args.result} is not a valid result: {exc}") from exc
     url = args.url or workload.url or SandboxConfig().url
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from jobs.contract.workload import Workload, parse_workload
 from jobs.engine import optimize
 from jobs.engine.validate import validate_result
-from jobs.workload import Workload, parse_workload
 
 WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "workloads"
 _NUMBER = re.compile(r"(?<![\w.])(\d+)(?![\w.])")

@@ -5,7 +5,7 @@
 
 Needs a running sandbox for loading (it starts one when none runs and reports the start time).
 ``--verify`` plans the way the service does: the database profile first (JDBC ``SHOW STATS`` and
-``EXPLAIN``, :func:`jobs.jdbc.profiler.collect_profile`), then ``optimize(workload, profile)``;
+``EXPLAIN``, :func:`jobs.db.profiler.collect_profile`), then ``optimize(workload, profile)``;
 ``--no-profile`` plans from the DDL and workload alone, for comparison.
 """
 
@@ -18,11 +18,11 @@ import os
 import time
 from pathlib import Path
 
+from jobs.contract.workload import parse_workload_json
 from jobs.sandbox.artifacts import ensure_server_artifacts
 from jobs.sandbox.config import SandboxConfig, default_cache_dir
 from jobs.sandbox.server import client, start, status, stop
 from jobs.sandbox.workload_loader import load_workload
-from jobs.workload import parse_workload_json
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "workloads"
 
@@ -45,9 +45,9 @@ def _load_average() -> float:
 
 
 def _verify(workload_path: Path, config: SandboxConfig, repetitions: int, with_profile: bool) -> dict[str, object]:
+    from jobs.contract.profile import DatabaseProfile
+    from jobs.db.profiler import collect_profile
     from jobs.engine import optimize
-    from jobs.jdbc.profiler import collect_profile
-    from jobs.profile import DatabaseProfile
     from jobs.settings import get_settings
     from jobs.verify.verifier import verify_plan
 

@@ -21,7 +21,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jobs.redis_server import running_redis
+from jobs.tasks.redis_server import running_redis
 from tests.live_service import start_service
 
 WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "workloads"

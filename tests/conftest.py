@@ -25,7 +25,7 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url:
         yield url.rsplit("/", 1)[0] if url.count("/") > 2 else url
         return
-    from jobs.redis_server import running_redis
+    from jobs.tasks.redis_server import running_redis
 
     with running_redis(tmp_path_factory.mktemp("redis")) as started:
         yield started.rsplit("/", 1)[0]
@@ -56,3 +56,10 @@ def load_workload(name: str) -> dict[str, object]:
 
     data: dict[str, object] = json.loads((WORKLOADS / name).read_text())
     return data
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Live Trino tests load and time real queries: they get 15 minutes, not the default 2."""
+    for item in items:
+        if item.get_closest_marker("trino") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(900))

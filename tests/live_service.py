@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from jobs.redis_server import free_port
+from jobs.tasks.redis_server import free_port
 
 
 @dataclass

@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from jobs.redis_server import free_port
+from jobs.tasks.redis_server import free_port
 from tests.conftest import WORKLOADS, load_workload
 from tests.contract_rules import contract_problems
 from tests.services import service_url
@@ -56,6 +57,22 @@ def test_optimize_names_the_problem_in_bad_files(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "cannot read" in missing.stderr
 
 
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float, log: Path) -> None:
+    """Poll ``condition`` (sleeping between tries); fail with the server's log when time runs out."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {seconds} s:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+
+
 @pytest.mark.redis
 def test_serve_runs_api_and_worker_with_an_embedded_redis(tmp_path: Path) -> None:
     """The README's first command: no REDIS_URL, no LLM, nothing else installed."""
@@ -69,19 +86,13 @@ def test_serve_runs_api_and_worker_with_an_embedded_redis(tmp_path: Path) -> Non
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        _wait_until(lambda: _ready(base), 60, log)
         workload = load_workload("flights.json")
         workload.pop("url")
         task_id = httpx.post(f"{base}/new", json=workload).json()["taskid"]
-        while httpx.get(f"{base}/status", params={"task_id": task_id}).json()["status"] == "RUNNING":
-            assert time.monotonic() < deadline + 60, log.read_text()
-            time.sleep(0.1)
+        _wait_until(
+            lambda: httpx.get(f"{base}/status", params={"task_id": task_id}).json()["status"] != "RUNNING", 60, log
+        )
         result = httpx.get(f"{base}/getresult", params={"task_id": task_id}).json()
         assert contract_problems(workload, result) == []
         assert "embedded Redis" in log.read_text()

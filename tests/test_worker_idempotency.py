@@ -11,11 +11,11 @@ import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 
+from jobs.contract.workload import parse_workload
 from jobs.settings import load_settings
-from jobs.task_service import TaskService
-from jobs.task_store import TaskStatus, TaskStore
-from jobs.worker import optimize_task, sweep_overdue
-from jobs.workload import parse_workload
+from jobs.tasks.service import TaskService
+from jobs.tasks.store import TaskStatus, TaskStore
+from jobs.tasks.worker import optimize_task, sweep_overdue
 from tests.conftest import load_workload
 
 pytestmark = pytest.mark.redis

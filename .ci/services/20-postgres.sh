@@ -31,4 +31,4 @@ lakeopt_start_postgres() {
 }
 
 lakeopt_start_postgres
-python -m jobs.jdbc.drivers "${LAKEOPT_DRIVER_DIR:?}"
+python -m jobs.db.drivers "${LAKEOPT_DRIVER_DIR:?}"

@@ -2,8 +2,8 @@
 a validated plan out. See :func:`optimize`."""
 
 from jobs.engine.errors import PlanningError
+from jobs.engine.model.source_ddl import check_ddl
 from jobs.engine.optimizer import optimize
 from jobs.engine.plan import OptimizedPlan
-from jobs.engine.source_ddl import check_ddl
 
 __all__ = ["OptimizedPlan", "PlanningError", "check_ddl", "optimize"]

@@ -6,11 +6,11 @@ validation.
 
 from __future__ import annotations
 
-from jobs.engine.namespaces import Namespaces
+from jobs.engine.model.namespaces import Namespaces
+from jobs.engine.model.requalify import ParsedQuery
+from jobs.engine.model.source_ddl import SourceTable
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
-from jobs.engine.requalify import ParsedQuery
-from jobs.engine.source_ddl import SourceTable
-from jobs.engine.sql_text import quote_name
+from jobs.sql.quoting import quote_name
 
 #: Trino 476's Iceberg connector has no per-table codec property: ZSTD is the catalog's setting.
 ZSTD_NOTE = (

@@ -9,23 +9,23 @@ query; if the plan is still invalid the whole baseline is returned.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 
 from sqlglot import exp
 
+from jobs.contract.profile import DatabaseProfile
+from jobs.contract.result import PlanResult, TaskReport
+from jobs.contract.workload import Workload
 from jobs.engine.baseline import baseline_plan
-from jobs.engine.namespaces import Namespaces
+from jobs.engine.model.namespaces import Namespaces
+from jobs.engine.model.requalify import ParsedQuery, parse_query, requalified_trees
+from jobs.engine.model.source_ddl import read_source_tables, session_namespace
+from jobs.engine.model.workload_model import build_model
 from jobs.engine.plan import OptimizedPlan, Plan, render
-from jobs.engine.requalify import ParsedQuery, parse_query, requalified_trees
-from jobs.engine.rules import RULES
-from jobs.engine.source_ddl import read_source_tables, session_namespace
+from jobs.engine.rules import RULES, Rule
 from jobs.engine.validate import find_problems
-from jobs.engine.workload_model import build_model
-from jobs.profile import DatabaseProfile
-from jobs.result import PlanResult, TaskReport
-from jobs.workload import Workload
 
 #: Objects allocated between young-generation collections while the rules run (CPython's default: 700).
 YOUNG_GENERATION = 50_000
@@ -94,10 +94,13 @@ def _collector_spared() -> Iterator[None]:
         gc.unfreeze()
 
 
-def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> OptimizedPlan:
-    """Plan ``workload``; raises :class:`jobs.engine.PlanningError` only for unreadable DDL.
+def optimize(
+    workload: Workload, profile: DatabaseProfile | None = None, rules: Sequence[Rule] = RULES
+) -> OptimizedPlan:
+    """Plan ``workload`` with ``rules``, in order; raises :class:`jobs.engine.PlanningError` only for
+    unreadable DDL.
 
-    >>> from jobs.workload import parse_workload
+    >>> from jobs.contract.workload import parse_workload
     >>> plan = optimize(parse_workload({"ddl": [{"statement": "CREATE TABLE c.s.t (a int);"}],
     ...                                 "queries": [{"queryid": "q1", "query": "SELECT a FROM t;"}]}))
     >>> [s.statement for s in plan.result.ddl]
@@ -119,20 +122,24 @@ def optimize(workload: Workload, profile: DatabaseProfile | None = None) -> Opti
         with _collector_spared():
             if enabled:
                 gc.enable()
-            return _plan(workload, profile, namespaces, parsed)
+            return _plan(workload, profile, namespaces, parsed, rules)
     finally:
         if enabled:
             gc.enable()
 
 
 def _plan(
-    workload: Workload, profile: DatabaseProfile | None, namespaces: Namespaces, parsed: list[ParsedQuery]
+    workload: Workload,
+    profile: DatabaseProfile | None,
+    namespaces: Namespaces,
+    parsed: list[ParsedQuery],
+    rules: Sequence[Rule],
 ) -> OptimizedPlan:
     baseline = baseline_plan(namespaces, parsed)
     model = build_model(workload, parsed, namespaces, profile)
     plan = baseline
     warnings: list[str] = []
-    for rule in RULES:
+    for rule in rules:
         try:
             plan = rule(model, plan)
         except Exception as exc:  # a rule bug must cost its improvement, never the task

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from jobs.engine.source_ddl import SourceTable
-from jobs.engine.sql_text import qualified, quote_name
-from jobs.result import PlanResult, RewrittenQuery, Statement, TaskReport
+from jobs.contract.result import PlanResult, RewrittenQuery, Statement, TaskReport
+from jobs.engine.model.source_ddl import SourceTable
+from jobs.sql.quoting import qualified, quote_name
 
 TableKind = Literal["copy", "aggregate", "prejoin"]
 

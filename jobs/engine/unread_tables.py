@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from jobs.engine.requalify import table_references
-from jobs.engine.validate import parse_statement, table_key, written_table
-from jobs.result import PlanResult, Statement
+from jobs.contract.result import PlanResult, Statement
+from jobs.engine.model.requalify import table_references
+from jobs.sql.statements import parse_statement, table_key, written_table
 
 
 def _created(statement: Statement) -> str | None:

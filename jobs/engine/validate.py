@@ -13,18 +13,16 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import Workload
 from jobs.engine.errors import PlanningError
-from jobs.engine.requalify import table_references
-from jobs.engine.source_ddl import read_source_tables
-from jobs.engine.sql_text import trino
-from jobs.result import PlanResult
-from jobs.workload import Workload
-
-_WRITES = (exp.Insert, exp.Create, exp.Delete, exp.Update, exp.Drop, exp.Alter, exp.Merge, exp.TruncateTable)
+from jobs.engine.model.requalify import table_references
+from jobs.engine.model.source_ddl import read_source_tables
+from jobs.sql.dialect import trino
+from jobs.sql.statements import WRITE_STATEMENTS, parse_statement, table_key, written_table
 
 
 @dataclass(frozen=True)
@@ -37,27 +35,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.section}[{self.item}]: {self.message}" if self.item else f"{self.section}: {self.message}"
-
-
-def parse_statement(text: str) -> exp.Expr:
-    """Exactly one Trino statement, or :class:`ValueError`/:class:`SqlglotError`."""
-    statements = [s for s in sqlglot.parse(text, read=trino()) if s is not None]
-    if len(statements) != 1:
-        raise ValueError(f"holds {len(statements)} statements")
-    return statements[0]
-
-
-def table_key(table: exp.Table) -> tuple[str, ...]:
-    """The lower-case name parts of ``table`` (``("c", "s", "t")`` when fully qualified)."""
-    return tuple(p.name.lower() for p in table.parts if isinstance(p, exp.Identifier))
-
-
-def written_table(statement: exp.Expr) -> exp.Table | None:
-    """The table a writing statement (CREATE, INSERT, DELETE...) writes, if it names one."""
-    node = statement.this if isinstance(statement, _WRITES) else None
-    if isinstance(node, exp.Schema):
-        node = node.this
-    return node if isinstance(node, exp.Table) else None
 
 
 class _Checker:
@@ -150,7 +127,7 @@ class _Checker:
                     statement = parse_statement(query.query)
                 except (SqlglotError, ValueError):
                     continue  # passed through on purpose; noted in the report
-            if isinstance(statement, _WRITES):
+            if isinstance(statement, WRITE_STATEMENTS):
                 self.add("queries", query.queryid, f"must not write ({type(statement).__name__.upper()})")
             for table in table_references(statement):
                 key = table_key(table)
@@ -168,7 +145,7 @@ def find_problems(
     """Like :func:`validate_result`, with each problem located.
 
     ``parsed`` holds trees the caller already parsed from exactly a query's text as one Trino
-    statement (see :attr:`jobs.engine.workload_model.WorkloadModel.parsed_texts`): those texts
+    statement (see :attr:`jobs.engine.model.workload_model.WorkloadModel.parsed_texts`): those texts
     are not parsed again.
     """
     try:
@@ -186,7 +163,7 @@ def find_problems(
 def validate_result(workload: Workload, result: PlanResult) -> list[str]:
     """Every way ``result`` breaks the contract's hard rules for ``workload`` (empty = valid).
 
-    >>> from jobs.workload import parse_workload
+    >>> from jobs.contract.workload import parse_workload
     >>> workload = parse_workload({"ddl": [{"statement": "CREATE TABLE c.s.t (a int)"}],
     ...                            "queries": [{"queryid": "q1", "query": "SELECT a FROM c.s.t"}]})
     >>> validate_result(workload, PlanResult.model_validate({

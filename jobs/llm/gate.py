@@ -15,9 +15,9 @@ from sqlglot.errors import OptimizeError, SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from jobs.engine.requalify import is_cte_reference
-from jobs.jdbc.guard import WRITING_NODES
-from jobs.result import Statement
+from jobs.contract.result import Statement
+from jobs.engine.model.requalify import is_cte_reference
+from jobs.sql.statements import WRITING_NODES
 
 DIALECT = "trino"
 

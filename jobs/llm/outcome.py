@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from jobs.result import PlanResult
+from jobs.contract.result import PlanResult
 
 
 class LlmUsage(BaseModel):

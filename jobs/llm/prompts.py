@@ -11,10 +11,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from jobs.contract.profile import DatabaseProfile
+from jobs.contract.result import PlanResult, TaskReport
+from jobs.contract.workload import WorkloadQuery
 from jobs.llm.gate import DIALECT, NewSchema, TableKey
-from jobs.profile import DatabaseProfile
-from jobs.result import PlanResult, TaskReport
-from jobs.workload import WorkloadQuery
 
 #: Caps (characters) on each piece of context.
 MAX_DDL_CHARS = 12_000

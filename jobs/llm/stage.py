@@ -10,42 +10,30 @@ Nothing here raises: an unusable endpoint leaves the plan as it was, with a warn
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 
 import httpx
 
+from jobs.contract.profile import DatabaseProfile
+from jobs.contract.progress import Progress, notify
+from jobs.contract.result import PlanResult, TaskReport
+from jobs.contract.workload import Workload, WorkloadQuery
 from jobs.llm.client import LlmBudgetExhausted, LlmClient, LlmLimits, LlmUnavailable, make_chat_model
 from jobs.llm.equivalence import EquivalenceChecker
 from jobs.llm.gate import NewSchema, clean_proposal, new_schema_from_ddl, static_rejection
 from jobs.llm.outcome import AcceptedRewrite, LlmOutcome, RejectedProposal, Suggestion
 from jobs.llm.prompts import explanation_messages, rewrite_messages
 from jobs.llm.proposal import parse_proposal
-from jobs.profile import DatabaseProfile
-from jobs.result import PlanResult, TaskReport
 from jobs.settings import Settings
-from jobs.workload import Workload, WorkloadQuery
 
 logger = logging.getLogger(__name__)
 
 #: ``(message, fraction 0..1)``; may be a plain function or a coroutine function.
-ProgressHook = Callable[[str, float], Awaitable[None] | None]
 
 #: Longest proposal text kept in a rejection record.
 _MAX_RECORDED_SQL = 4_000
-
-
-async def _notify(hook: ProgressHook | None, message: str, fraction: float) -> None:
-    if hook is None:
-        return
-    try:
-        pending = hook(message, fraction)
-        if inspect.isawaitable(pending):
-            await pending
-    except Exception:  # a broken subscriber must not cost the plan its LLM help
-        logger.warning("LLM progress callback failed", exc_info=True)
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -70,7 +58,7 @@ class _Stage:
         profile: DatabaseProfile | None,
         client: LlmClient,
         checker: EquivalenceChecker | None,
-        on_progress: ProgressHook | None,
+        on_progress: Progress | None,
     ) -> None:
         self.workload = workload
         self.outcome = outcome
@@ -96,7 +84,7 @@ class _Stage:
     async def rewrites(self, queries: list[WorkloadQuery], limits: LlmLimits) -> None:
         failures = 0
         for index, query in enumerate(queries):
-            await _notify(self.on_progress, f"llm: {index}/{len(queries)} queries", 0.9 * index / len(queries))
+            await notify(self.on_progress, 0.9 * index / len(queries), f"llm: {index}/{len(queries)} queries")
             try:
                 text = await self.client.ask_json(
                     rewrite_messages(
@@ -126,7 +114,7 @@ class _Stage:
                 continue
             failures = 0
             await self.judge(query, text)
-        await _notify(self.on_progress, f"llm: {len(queries)}/{len(queries)} queries", 0.9)
+        await notify(self.on_progress, 0.9, f"llm: {len(queries)}/{len(queries)} queries")
 
     async def judge(self, query: WorkloadQuery, answer: str) -> None:
         queryid = query.queryid
@@ -184,7 +172,7 @@ async def llm_assist(
     *,
     checker: EquivalenceChecker | None,
     budget_seconds: float,
-    on_progress: ProgressHook | None = None,
+    on_progress: Progress | None = None,
     improved_queryids: Collection[str] = frozenset(),
     limits: LlmLimits | None = None,
 ) -> LlmOutcome:
@@ -221,7 +209,7 @@ async def llm_assist(
                 outcome.warnings.append("no plan explanation: the LLM endpoint is unavailable")
             else:
                 client.deadline = deadline
-                await _notify(on_progress, "llm: explaining the plan", 0.92)
+                await notify(on_progress, 0.92, "llm: explaining the plan")
                 await stage.explanation()
     except Exception as exc:  # a bug or an unforeseen client error must not fail the task
         secret = settings.llm_api_key
@@ -234,10 +222,10 @@ async def llm_assist(
         outcome.warnings.append(
             f"{len(outcome.suggestions)} LLM rewrite(s) are listed as suggestions only: no equivalence checker"
         )
-    await _notify(
+    await notify(
         on_progress,
+        1.0,
         f"llm: done, {len(outcome.accepted)} accepted, {len(outcome.rejected)} rejected "
         f"in {time.monotonic() - started:.1f}s",
-        1.0,
     )
     return outcome

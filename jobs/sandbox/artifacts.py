@@ -8,10 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import httpx
-
-from jobs.jdbc.drivers import file_sha256 as sha256_of
-from jobs.sandbox.config import MAVEN_CENTRAL, PLUGINS, TRINO_SERVER_SHA256, TRINO_VERSION, SandboxConfig
+from jobs.db.download import DownloadError, ensure_file, maven_url
+from jobs.sandbox.config import PLUGINS, TRINO_SERVER_SHA256, TRINO_SERVER_SIZE, TRINO_VERSION, SandboxConfig
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +22,7 @@ class ArtifactError(RuntimeError):
 
 
 def server_tarball_url(version: str) -> str:
-    """
-    >>> server_tarball_url("476")
-    'https://repo1.maven.org/maven2/io/trino/trino-server/476/trino-server-476.tar.gz'
-    """
-    return f"{MAVEN_CENTRAL}/io/trino/trino-server/{version}/trino-server-{version}.tar.gz"
+    return maven_url("io.trino", "trino-server", version, f"trino-server-{version}.tar.gz")
 
 
 def expected_sha256(version: str) -> str:
@@ -37,56 +31,15 @@ def expected_sha256(version: str) -> str:
     return TRINO_SERVER_SHA256
 
 
-def _fetch_with_httpx(url: str, partial: Path, timeout: float) -> None:
-    try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise ArtifactError(f"GET {url} answered HTTP {response.status_code}")
-            with partial.open("wb") as handle:
-                for chunk in response.iter_bytes(1 << 20):
-                    handle.write(chunk)
-    except httpx.HTTPError as exc:
-        raise ArtifactError(f"downloading {url} failed: {exc}") from exc
-
-
-def download(url: str, target: Path, sha256: str, *, timeout: float = 600.0) -> Path:
-    """Fetch ``url`` to ``target`` (via a ``.part`` file), keeping it only if the sha256 matches.
-
-    curl, when installed, is used because it is several times faster than a Python loop for 800 MB.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    curl = shutil.which("curl")
-    if curl is not None:
-        done = subprocess.run(
-            [curl, "-fsSL", "--retry", "3", "--max-time", str(int(timeout)), "-o", str(partial), url],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            partial.unlink(missing_ok=True)
-            raise ArtifactError(f"downloading {url} failed: {done.stderr.strip() or f'curl exit {done.returncode}'}")
-    else:
-        _fetch_with_httpx(url, partial, timeout)
-    actual = sha256_of(partial)
-    if actual != sha256:
-        partial.unlink(missing_ok=True)
-        raise ArtifactError(f"{url}: sha256 {actual} does not match the pinned {sha256}")
-    partial.replace(target)
-    return target
-
-
 def ensure_tarball(config: SandboxConfig) -> Path:
     """The cached server tarball, downloaded when missing or corrupt."""
     sha256 = expected_sha256(config.version)
-    tarball = config.tarball
-    if tarball.exists():
-        if sha256_of(tarball) == sha256:
-            return tarball
-        log.warning("cached %s has a wrong sha256; downloading it again", tarball)
-        tarball.unlink()
-    log.info("downloading Trino %s server (%d MB) from Maven Central", config.version, 821)
-    return download(server_tarball_url(config.version), tarball, sha256)
+    if not config.tarball.exists():
+        log.info("downloading Trino %s server (%d MB) from Maven Central", config.version, TRINO_SERVER_SIZE >> 20)
+    try:
+        return ensure_file(server_tarball_url(config.version), config.tarball, sha256)
+    except DownloadError as exc:
+        raise ArtifactError(str(exc)) from exc
 
 
 def ensure_server_artifacts(config: SandboxConfig | None = None) -> Path:

@@ -12,12 +12,9 @@ TRINO_VERSION = "476"
 #: sha256 of ``io.trino:trino-server:476:tar.gz`` on Maven Central (checked against the download).
 TRINO_SERVER_SHA256 = "cfd5accde17e8ebd251eeeb78aed1f490e77bb3a164d95a0f454bf8a7c1cbd3f"
 TRINO_SERVER_SIZE = 821_045_832
-MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 
 #: Iceberg catalogs the shared workloads use (``flights``, ``quests``, ``mtpcds``) plus a general one.
 DEFAULT_ICEBERG_CATALOGS = ("iceberg", "flights", "quests", "mtpcds")
-#: Built-in catalogs: data generators and a scratch space.
-BUILTIN_CATALOGS = ("tpch", "tpcds", "memory")
 #: The only plugins kept from the tarball; fewer plugins start faster and take less disk.
 PLUGINS = ("iceberg", "tpch", "tpcds", "memory")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import httpx
 
+from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError
 from jobs.sandbox.artifacts import ensure_server_artifacts
 from jobs.sandbox.config import SandboxConfig
 from jobs.sandbox.java_runtime import find_java_home, has_vector_module
 from jobs.sandbox.server_config import write_server_config
-from jobs.sandbox.trino_http import TrinoHttpClient, TrinoQueryError
 
 log = logging.getLogger(__name__)
 

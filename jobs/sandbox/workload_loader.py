@@ -13,14 +13,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
+from jobs.contract.workload import Workload
+from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, stored_bytes
 from jobs.sandbox.data_generator import Column, TableGenerator, TableSpec, plan_shape, table_rows
-from jobs.sandbox.query_facts import collect_query_facts, table_name
-from jobs.sandbox.trino_http import TrinoHttpClient, TrinoQueryError
-from jobs.workload import Workload
+from jobs.sandbox.query_facts import collect_query_facts
+from jobs.sql.statements import clean_statement
+from jobs.sql.statements import created_table as _created_table
 
 log = logging.getLogger(__name__)
 
@@ -68,25 +66,12 @@ def tpcds_schema(scale: float) -> str:
     return "tiny" if scale < 1 else f"sf{int(scale)}"
 
 
-def clean_statement(sql: str) -> str:
-    """A statement without surrounding whitespace and trailing semicolons (Trino refuses them).
-
-    >>> clean_statement(" SELECT 1 ;; ")
-    'SELECT 1'
-    """
-    return sql.strip().rstrip(";").strip()
-
-
 def created_table(statement: str) -> str:
-    """The fully qualified table a ``CREATE TABLE`` creates (lower case)."""
-    try:
-        tree = sqlglot.parse_one(statement, dialect="trino")
-    except SqlglotError as exc:
-        raise LoadError(f"cannot parse DDL statement {statement[:120]!r}: {exc}") from exc
-    table = tree.find(exp.Table) if isinstance(tree, exp.Create) else None
-    if table is None or len(table.parts) != 3:
+    """The fully qualified table a ``CREATE TABLE`` creates (lower case), or :class:`LoadError`."""
+    table = _created_table(statement)
+    if table is None:
         raise LoadError(f"DDL statement is not a CREATE TABLE catalog.schema.table: {statement[:120]!r}")
-    return table_name(table)
+    return table
 
 
 def _table_specs(client: TrinoHttpClient, tables: list[str]) -> list[TableSpec]:
@@ -123,13 +108,6 @@ def tpcds_insert_sql(spec: TableSpec, source: str, available: set[str]) -> str:
         f'CAST("{c.name}" AS {c.type})' if c.name in available else f"CAST(NULL AS {c.type})" for c in spec.columns
     )
     return f"INSERT INTO {spec.name} ({names}) SELECT {values} FROM {source}"
-
-
-def stored_bytes(client: TrinoHttpClient, table: str) -> int:
-    """Bytes of the table's current data files (Iceberg ``$files``)."""
-    catalog, schema, name = table.split(".")
-    value = client.scalar(f'SELECT coalesce(sum(file_size_in_bytes), 0) FROM {catalog}.{schema}."{name}$files"')
-    return int(value or 0)
 
 
 def create_tables(client: TrinoHttpClient, workload: Workload) -> list[str]:

@@ -1,34 +1,55 @@
-"""Reading a plan's statements safely: the new schema, and what each statement writes to."""
+"""The verify guard: an allow-list of the statements a plan may run on the writable database.
+
+Fail closed: a statement is run only when its sqlglot tree is one of the kinds below and writes
+only inside the plan's new schema. Everything else (DROP of a source, DELETE, MERGE, UPDATE,
+TRUNCATE, ALTER, GRANT, CALL, EXECUTE, SET SESSION, USE, two statements in one string, anything
+sqlglot cannot parse) is refused before the first statement runs, naming the statement.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
-#: Statement heads that write to a named object, and the object's name.
-_TARGET = re.compile(
-    r"^\s*(?P<verb>CREATE\s+(?:OR\s+REPLACE\s+)?(?P<kind>TABLE|VIEW|MATERIALIZED\s+VIEW)(?:\s+IF\s+NOT\s+EXISTS)?"
-    r"|INSERT\s+INTO|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?|DELETE\s+FROM|UPDATE|MERGE\s+INTO|TRUNCATE\s+TABLE"
-    r"|DROP\s+(?:TABLE|VIEW|MATERIALIZED\s+VIEW)(?:\s+IF\s+EXISTS)?|ANALYZE|COMMENT\s+ON\s+(?:TABLE|COLUMN))"
-    r"\s+(?P<name>(?:\"[^\"]+\"|[^\s(\".]+)(?:\s*\.\s*(?:\"[^\"]+\"|[^\s(\".]+))*)",
-    re.IGNORECASE,
-)
-_SCHEMA = re.compile(
-    r"^\s*CREATE\s+SCHEMA\s+(?P<exists>IF\s+NOT\s+EXISTS\s+)?(?P<name>(?:\"[^\"]+\"|[^\s(\".]+)\s*\.\s*(?:\"[^\"]+\"|[^\s(\".]+))",
-    re.IGNORECASE,
-)
-_LEADING_COMMENTS = re.compile(r"^\s*(?:--[^\n]*\n|/\*.*?\*/\s*)*", re.DOTALL)
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from jobs.sql.dialect import trino
+from jobs.sql.statements import parse_statement, table_key, table_name, written_table
 
 
 class UnsafeStatementError(ValueError):
-    """A statement the verifier refuses to run (it would write outside the new schema)."""
+    """A statement the verifier refuses to run (it would write outside the new schema, or is not allowed)."""
 
 
-def strip_leading_comments(sql: str) -> str:
-    return _LEADING_COMMENTS.sub("", sql, count=1)
+@dataclass(frozen=True)
+class PlanStatement:
+    """One allowed statement: its kind (``SCHEMA``, ``TABLE``, ``MATERIALIZED VIEW``, ``INSERT``,
+    ``REFRESH``, ``DROP``, ``SELECT``), the object it writes (None for SELECT), and its text."""
+
+    kind: str
+    target: str | None
+    sql: str
 
 
-def _name(text: str) -> str:
-    return ".".join(part.strip().strip('"').lower() for part in text.split("."))
+def _excerpt(sql: str) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= 160 else flat[:157] + "..."
+
+
+def _parse(sql: str, what: str) -> exp.Expr:
+    try:
+        return parse_statement(sql)
+    except (SqlglotError, ValueError) as exc:
+        reason = str(exc).splitlines()[0][:120]
+        message = f"{what} is not one statement the verifier can read ({reason}): {_excerpt(sql)}"
+        raise UnsafeStatementError(message) from exc
+
+
+def _schema_of(tree: exp.Create) -> str | None:
+    node = tree.this
+    if isinstance(node, exp.Table) and node.catalog and node.db and not node.name:
+        return f"{node.catalog}.{node.db}".lower()
+    return None
 
 
 def new_schema(statement: str) -> str:
@@ -41,10 +62,14 @@ def new_schema(statement: str) -> str:
     ...
     jobs.verify.statements.UnsafeStatementError: the first DDL statement must be CREATE SCHEMA catalog.schema
     """
-    match = _SCHEMA.match(strip_leading_comments(statement))
-    if match is None:
+    try:
+        tree = parse_statement(statement)
+    except (SqlglotError, ValueError):
+        tree = None
+    schema = _schema_of(tree) if isinstance(tree, exp.Create) and tree.kind == "SCHEMA" else None
+    if schema is None:
         raise UnsafeStatementError("the first DDL statement must be CREATE SCHEMA catalog.schema")
-    return _name(match.group("name"))
+    return schema
 
 
 def idempotent_create_schema(statement: str) -> str:
@@ -53,36 +78,62 @@ def idempotent_create_schema(statement: str) -> str:
     >>> idempotent_create_schema("CREATE SCHEMA c.s;")
     'CREATE SCHEMA IF NOT EXISTS c.s'
     """
-    body = strip_leading_comments(statement).strip().rstrip(";").strip()
-    match = _SCHEMA.match(body)
-    if match is None or match.group("exists"):
-        return body
-    return body[: match.start("name")] + "IF NOT EXISTS " + body[match.start("name") :]
+    tree = parse_statement(statement)
+    tree.set("exists", True)
+    return tree.sql(trino())
 
 
-def write_target(statement: str) -> tuple[str, str | None] | None:
-    """``(fully qualified name, created kind)`` the statement writes to; kind is TABLE/VIEW/... for CREATE.
+def _kind(tree: exp.Expr) -> str | None:
+    """The allow-listed kind of ``tree``, or None when it is not allowed at all."""
+    if isinstance(tree, exp.Create):
+        if tree.kind == "SCHEMA":
+            return "SCHEMA"
+        if tree.kind == "TABLE" and not tree.args.get("replace"):
+            return "TABLE"
+        materialized = any(isinstance(p, exp.MaterializedProperty) for p in tree.find_all(exp.MaterializedProperty))
+        if tree.kind == "VIEW" and materialized and not tree.args.get("replace"):
+            return "MATERIALIZED VIEW"
+        return None
+    if isinstance(tree, exp.Insert) and not tree.args.get("overwrite"):
+        return "INSERT"
+    if isinstance(tree, exp.Refresh) and str(tree.args.get("kind") or "").upper() == "MATERIALIZED VIEW":
+        return "REFRESH"
+    if isinstance(tree, exp.Drop) and tree.args.get("exists") and tree.kind in ("TABLE", "VIEW"):
+        return "DROP"
+    if isinstance(tree, exp.Query):
+        return "SELECT"
+    return None
 
-    >>> write_target('INSERT INTO c.s."T" SELECT 1')
-    ('c.s.t', None)
-    >>> write_target("CREATE TABLE IF NOT EXISTS c.s.t (a int)")
-    ('c.s.t', 'TABLE')
-    >>> write_target("SELECT 1") is None
-    True
+
+def _target(tree: exp.Expr, kind: str) -> str | None:
+    if kind == "SELECT":
+        return None
+    if kind == "SCHEMA":
+        return _schema_of(tree) if isinstance(tree, exp.Create) else None
+    table = tree.this if isinstance(tree, exp.Refresh) else written_table(tree)
+    return table_name(table) if isinstance(table, exp.Table) and len(table_key(table)) == 3 else None
+
+
+def plan_statement(sql: str, schema: str, what: str) -> PlanStatement:
+    """Check one statement of a plan against the allow-list; ``schema`` is the plan's new schema.
+
+    >>> plan_statement("INSERT INTO c.opt.t SELECT * FROM c.src.t", "c.opt", "migrations[0]").target
+    'c.opt.t'
+    >>> plan_statement("DROP SCHEMA c.src CASCADE", "c.opt", "ddl[1]")
+    Traceback (most recent call last):
+    ...
+    jobs.verify.statements.UnsafeStatementError: ddl[1] is not a statement a plan may run: DROP SCHEMA c.src CASCADE
     """
-    match = _TARGET.match(strip_leading_comments(statement))
-    if match is None:
-        return None
-    kind = match.group("kind")
-    return _name(match.group("name")), (re.sub(r"\s+", " ", kind).upper() if kind else None)
-
-
-def check_inside(statement: str, schema: str, what: str) -> tuple[str, str | None] | None:
-    """The statement's target, refusing any write outside ``schema`` (the source is never touched)."""
-    target = write_target(statement)
-    if target is None:
-        return None
-    name, _ = target
-    if name.count(".") != 2 or not name.startswith(schema + "."):
-        raise UnsafeStatementError(f"{what} writes to {name}, outside the new schema {schema}; refusing to run it")
-    return target
+    tree = _parse(sql, what)
+    kind = _kind(tree)
+    if kind is None:
+        raise UnsafeStatementError(f"{what} is not a statement a plan may run: {_excerpt(sql)}")
+    target = _target(tree, kind)
+    if kind != "SELECT":
+        inside = target == schema if kind == "SCHEMA" else target is not None and target.startswith(schema + ".")
+        if not inside:
+            written = target or "an unqualified name"
+            raise UnsafeStatementError(
+                f"{what} writes to {written}, outside the new schema {schema}; refusing to run it"
+            )
+    return PlanStatement(kind, target, sql)

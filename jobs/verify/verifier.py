@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from jobs.jdbc.url import redact_url
-from jobs.result import PlanResult
-from jobs.sandbox.trino_http import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url
-from jobs.sandbox.workload_loader import clean_statement, created_table, stored_bytes
+from jobs.contract.progress import Progress, notify
+from jobs.contract.result import PlanResult
+from jobs.contract.verification import QueryVerification, VerificationReport, time_score, total_score
+from jobs.contract.workload import Workload
+from jobs.db.guard import ReadOnlyViolation, check_read_only
+from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
+from jobs.sql.jdbc_url import redact_url
+from jobs.sql.statements import clean_statement, created_table
 from jobs.verify.compare import ResultSet, compare_results
 from jobs.verify.query_shape import query_shape
-from jobs.verify.report import QueryVerification, VerificationReport, time_score, total_score
-from jobs.verify.statements import UnsafeStatementError, check_inside, idempotent_create_schema, new_schema
-from jobs.workload import Workload
+from jobs.verify.statements import (
+    PlanStatement,
+    UnsafeStatementError,
+    idempotent_create_schema,
+    new_schema,
+    plan_statement,
+)
 
-Progress = Callable[[str, float], Awaitable[None] | None]
 #: The contract's cost of a failing query, also the per-run timeout.
 QUERY_TIMEOUT = 600.0
 
 
 class RowSource(Protocol):
-    """Anything that runs a query and returns ``.columns`` and ``.rows`` (jobs.jdbc or the HTTP client)."""
+    """Anything that runs a query and returns ``.columns`` and ``.rows`` (jobs.db or the HTTP client)."""
 
     def query(self, sql: str, *, timeout: float | None = None) -> Any: ...
 
@@ -64,14 +70,6 @@ def same_rows(conn: RowSource, original_sql: str, rewritten_sql: str, *, timeout
     return compare_for_query(original, before, after)
 
 
-async def _report_progress(on_progress: Progress | None, message: str, fraction: float) -> None:
-    if on_progress is None:
-        return
-    outcome = on_progress(message, fraction)
-    if inspect.isawaitable(outcome):
-        await outcome
-
-
 async def _timed(client: TrinoHttpClient, sql: str, limit: float) -> tuple[ResultSet, float]:
     started = time.perf_counter()
     result = await asyncio.to_thread(client.execute, sql, timeout=limit)
@@ -93,19 +91,35 @@ async def _measure(
     return results, statistics.median(seconds), None
 
 
-async def _prepare(client: TrinoHttpClient, result: PlanResult, schema: str, report: VerificationReport) -> bool:
-    """Drop the new schema's tables, then run DDL and migrations; ``False`` on the first failure."""
-    statements = [idempotent_create_schema(result.ddl[0].statement)]
-    drops: list[str] = []
-    for index, ddl in enumerate(result.ddl[1:], start=1):
-        target = check_inside(ddl.statement, schema, f"ddl[{index}]")
-        if target is not None and target[1] is not None:
-            drops.append(f"DROP {target[1]} IF EXISTS {target[0]}")
-        statements.append(clean_statement(ddl.statement))
-    for index, migration in enumerate(result.migrations):
-        check_inside(migration.statement, schema, f"migrations[{index}]")
+def checked_statements(workload: Workload, result: PlanResult, schema: str) -> list[PlanStatement]:
+    """Every DDL and migration statement through the allow-list, and every query through the
+    read-only guard, before anything runs; the first refusal raises :class:`UnsafeStatementError`."""
+    checked: list[PlanStatement] = []
+    for section, statements in (("ddl", result.ddl), ("migrations", result.migrations)):
+        for index, item in enumerate(statements):
+            statement = plan_statement(clean_statement(item.statement), schema, f"{section}[{index}]")
+            if statement.kind == "SELECT" or (statement.kind == "SCHEMA") != (section == "ddl" and index == 0):
+                raise UnsafeStatementError(
+                    f"{section}[{index}] is a {statement.kind} statement, which has no place there: "
+                    f"{item.statement[:160]}"
+                )
+            checked.append(statement)
+    for label, queries in (("query", workload.queries), ("rewritten query", result.queries)):
+        for query in queries:
+            try:
+                check_read_only(clean_statement(query.query), "trino")
+            except ReadOnlyViolation as exc:
+                raise UnsafeStatementError(f"{label} {query.queryid} is not a read-only query: {exc}") from exc
+    return checked
+
+
+async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPlan, report: VerificationReport) -> bool:
+    """Drop the new schema's objects, then run DDL and migrations; ``False`` on the first failure."""
+    checked = plan.statements
+    ddl = [s for s in checked if s.kind in ("TABLE", "MATERIALIZED VIEW", "DROP")]
+    drops = [f"DROP {s.kind} IF EXISTS {s.target}" for s in ddl if s.kind != "DROP"]
     started = time.perf_counter()
-    for statement in [statements[0], *drops, *statements[1:]]:
+    for statement in [idempotent_create_schema(result.ddl[0].statement), *drops, *(s.sql for s in ddl)]:
         try:
             await asyncio.to_thread(client.execute, statement, timeout=QUERY_TIMEOUT)
         except TrinoQueryError as exc:
@@ -113,11 +127,11 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, schema: str, rep
             return False
     report.ddl_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    for migration in result.migrations:
+    for migration in checked[len(result.ddl) :]:
         try:
-            await asyncio.to_thread(client.execute, clean_statement(migration.statement), timeout=QUERY_TIMEOUT * 3)
+            await asyncio.to_thread(client.execute, migration.sql, timeout=QUERY_TIMEOUT * 3)
         except TrinoQueryError as exc:
-            report.errors.append(f"migration failed: {exc} in {migration.statement[:200]}")
+            report.errors.append(f"migration failed: {exc} in {migration.sql[:200]}")
             return False
     report.migration_seconds = time.perf_counter() - started
     return True
@@ -133,15 +147,30 @@ async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: Verifica
     return total
 
 
-def _checked_schema(workload: Workload, result: PlanResult) -> tuple[str, list[str]]:
-    """The plan's new schema and the source tables; refuses a plan that would write to a source."""
+@dataclass(frozen=True)
+class CheckedPlan:
+    """A plan the guard let through: its new schema, the source tables, and its allowed statements."""
+
+    schema: str
+    source_tables: list[str]
+    statements: list[PlanStatement]
+
+    @property
+    def stored_objects(self) -> list[str]:
+        """The tables and materialized views the plan creates (their bytes are the plan's storage)."""
+        return [s.target for s in self.statements if s.kind in ("TABLE", "MATERIALIZED VIEW") and s.target]
+
+
+def check_plan(workload: Workload, result: PlanResult) -> CheckedPlan:
+    """The plan's new schema and the source tables; refuses, before anything runs, a plan with a
+    statement outside the allow-list, a write outside the new schema, or a new schema that is a source."""
     if not result.ddl:
         raise UnsafeStatementError("the plan has no DDL; its first statement must be CREATE SCHEMA")
     schema = new_schema(result.ddl[0].statement)
-    source_tables = [created_table(clean_statement(d.statement)) for d in workload.ddl]
+    source_tables = [t for d in workload.ddl if (t := created_table(d.statement)) is not None]
     if any(t.rsplit(".", 1)[0] == schema for t in source_tables):
         raise UnsafeStatementError(f"the plan's new schema {schema} is a source schema; refusing to write to it")
-    return schema, source_tables
+    return CheckedPlan(schema, source_tables, checked_statements(workload, result, schema))
 
 
 async def apply_plan(
@@ -152,9 +181,9 @@ async def apply_plan(
     Lets the caller check single rewrites (:func:`same_rows`) before the full :func:`verify_plan`,
     which can then skip this step with ``prepared=True``.
     """
-    schema, _ = _checked_schema(workload, result)
-    report = VerificationReport(url=redact_url(url), new_schema=schema, repetitions=1)
-    await _prepare(client or client_from_jdbc_url(url), result, schema, report)
+    plan = check_plan(workload, result)
+    report = VerificationReport(url=redact_url(url), new_schema=plan.schema, repetitions=1)
+    await _prepare(client or client_from_jdbc_url(url), result, plan, report)
     return report.errors
 
 
@@ -177,17 +206,17 @@ async def verify_plan(
     """
     if repetitions < 1:
         raise ValueError("repetitions must be at least 1")
-    schema, source_tables = _checked_schema(workload, result)
+    plan = check_plan(workload, result)
     client = client or client_from_jdbc_url(url)
-    report = VerificationReport(url=redact_url(url), new_schema=schema, repetitions=repetitions)
+    report = VerificationReport(url=redact_url(url), new_schema=plan.schema, repetitions=repetitions)
     if not prepared:
-        await _report_progress(on_progress, "running DDL and migrations", 0.0)
-        if not await _prepare(client, result, schema, report):
+        await notify(on_progress, 0.0, "running DDL and migrations")
+        if not await _prepare(client, result, plan, report):
             return report
     rewritten = {q.queryid: q.query for q in result.queries}
     total = len(workload.queries)
     for index, query in enumerate(workload.queries):
-        await _report_progress(on_progress, f"timing query {query.queryid}", 0.05 + 0.9 * index / total)
+        await notify(on_progress, 0.05 + 0.9 * index / total, f"timing query {query.queryid}")
         entry = QueryVerification(queryid=query.queryid, runquantity=query.runquantity)
         before_runs, entry.before_seconds, entry.error_before = await _measure(
             client, clean_statement(query.query), repetitions, query_timeout
@@ -210,12 +239,11 @@ async def verify_plan(
         if entry.before_seconds is not None and entry.after_seconds is not None:
             entry.speedup = entry.before_seconds / max(entry.after_seconds, 1e-3)
         report.queries.append(entry)
-    await _report_progress(on_progress, "measuring stored bytes", 0.95)
-    new_tables = [t[0] for d in result.ddl[1:] if (t := check_inside(d.statement, schema, "ddl")) and t[1] == "TABLE"]
-    report.source_bytes = await _bytes_of(client, source_tables, report)
-    report.new_bytes = await _bytes_of(client, new_tables, report)
+    await notify(on_progress, 0.95, "measuring stored bytes")
+    report.source_bytes = await _bytes_of(client, plan.source_tables, report)
+    report.new_bytes = await _bytes_of(client, plan.stored_objects, report)
     report.x = time_score(report.queries)
     report.y = report.source_bytes / report.new_bytes if report.new_bytes else None
     report.z = total_score(report.x, report.y)
-    await _report_progress(on_progress, "verified", 1.0)
+    await notify(on_progress, 1.0, "verified")
     return report

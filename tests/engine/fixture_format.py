@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobs.profile import DatabaseProfile
-from jobs.workload import Workload, parse_workload
+from jobs.contract.profile import DatabaseProfile
+from jobs.contract.workload import Workload, parse_workload
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -9,15 +9,15 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import Workload, parse_workload
 from jobs.engine import PlanningError, check_ddl, optimize
 from jobs.engine.baseline import baseline_plan
-from jobs.engine.namespaces import Namespaces
+from jobs.engine.model.namespaces import Namespaces
+from jobs.engine.model.requalify import parse_query, requalified_trees, table_references
+from jobs.engine.model.source_ddl import read_source_tables, session_namespace
 from jobs.engine.plan import render
-from jobs.engine.requalify import parse_query, requalified_trees, table_references
-from jobs.engine.source_ddl import read_source_tables, session_namespace
 from jobs.engine.validate import validate_result
-from jobs.result import PlanResult
-from jobs.workload import Workload, parse_workload
 from tests.conftest import WORKLOADS
 from tests.contract_rules import contract_problems
 

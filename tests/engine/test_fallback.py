@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from jobs.engine import optimize
+from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan, PlannedQuery
 from jobs.engine.rules import RULES
 from jobs.engine.rules.testing import workload_of
 from jobs.engine.validate import validate_result
-from jobs.engine.workload_model import WorkloadModel
 
 DDL = ["CREATE TABLE c.s.t (a int, b varchar)", "CREATE TABLE c.s.u (a int)"]
 QUERIES = ["SELECT a FROM c.s.t", "SELECT b, count(*) FROM c.s.t GROUP BY b", "SELECT a FROM c.s.u"]
@@ -38,10 +36,9 @@ def _raises(model: WorkloadModel, plan: Plan) -> Plan:
     raise RuntimeError("boom")
 
 
-def test_a_query_breaking_the_contract_reverts_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("jobs.engine.optimizer.RULES", (*RULES, _bad_query))
+def test_a_query_breaking_the_contract_reverts_alone() -> None:
     workload = workload_of(DDL, QUERIES)
-    plan = optimize(workload)
+    plan = optimize(workload, rules=(*RULES, _bad_query))
     assert validate_result(workload, plan.result) == []
     queries = {q.queryid: q.query for q in plan.result.queries}
     assert queries["q0"] == "SELECT a FROM c.s_opt.t"
@@ -49,20 +46,18 @@ def test_a_query_breaking_the_contract_reverts_alone(monkeypatch: pytest.MonkeyP
     assert any("reverted to the baseline: queries[q0]" in w for w in plan.report.warnings)
 
 
-def test_a_broken_table_reverts_to_its_copy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("jobs.engine.optimizer.RULES", (_bad_table,))
+def test_a_broken_table_reverts_to_its_copy() -> None:
     workload = workload_of(DDL, QUERIES)
-    plan = optimize(workload)
+    plan = optimize(workload, rules=(_bad_table,))
     assert validate_result(workload, plan.result) == []
     assert plan.result.migrations[1].statement == "INSERT INTO c.s_opt.u (a) SELECT a FROM c.s.u"
     assert "CREATE TABLE c.s_opt.u_extra" in plan.result.ddl[-1].statement
     assert {q.queryid: q.query for q in plan.result.queries}["q2"] == "SELECT a FROM c.s_opt.u_extra"
 
 
-def test_a_rule_that_raises_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("jobs.engine.optimizer.RULES", (_raises, *RULES))
+def test_a_rule_that_raises_is_skipped() -> None:
     workload = workload_of(DDL, QUERIES)
-    plan = optimize(workload)
+    plan = optimize(workload, rules=(_raises, *RULES))
     assert validate_result(workload, plan.result) == []
     assert any("rule _raises failed" in w and "boom" in w for w in plan.report.warnings)
     assert plan.report.recommendations  # the other rules still ran

@@ -40,10 +40,12 @@ def test_fixture(name: str) -> None:
                 assert (line in text) == (kind == "recommendation"), f"{fixture.title}: {kind} {line!r}:\n{text}"
         elif kind == "query" and argument.endswith(" baseline"):
             queryid = argument.removesuffix(" baseline")
+            assert queryid in queries, f"{fixture.title}: the workload has no query {queryid}"
             assert queryid not in rewritten, f"{fixture.title}: {queryid} was rewritten: {queries[queryid]}"
             if lines:
                 assert queries[queryid] == " ".join(lines), fixture.title
         elif kind == "query":
+            assert argument in queries, f"{fixture.title}: the workload has no query {argument}"
             assert queries[argument] == " ".join(lines), f"{fixture.title}: query {argument}"
         else:
             raise AssertionError(f"{name}.expected.sql: unknown section {kind} {argument}")

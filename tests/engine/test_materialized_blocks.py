@@ -16,10 +16,10 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobs.contract.workload import parse_workload
 from jobs.engine import optimize
 from jobs.engine.rules.materialized_blocks import materialized_blocks
 from jobs.engine.rules.testing import model_and_plan
-from jobs.workload import parse_workload
 from tests.conftest import WORKLOADS
 from tests.engine.test_properties import DDL, _workload
 
@@ -199,7 +199,7 @@ def test_a_timestamp_that_iceberg_would_widen_is_not_materialized() -> None:
 
 
 def test_large_groups_are_not_materialized_when_the_profile_says_so() -> None:
-    from jobs.profile import ColumnProfile, DatabaseProfile, TableProfile
+    from jobs.contract.profile import ColumnProfile, DatabaseProfile, TableProfile
 
     query = "SELECT f.id, d.name, SUM(f.amount) FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id GROUP BY 1, 2"
     small = "SELECT d.region, SUM(f.amount) FROM cat.sch.facts f JOIN cat.sch.dims d ON f.id = d.id GROUP BY 1"

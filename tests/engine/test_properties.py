@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from jobs.contract.workload import Workload, parse_workload
 from jobs.engine import optimize
-from jobs.engine.requalify import table_references
+from jobs.engine.model.requalify import table_references
 from jobs.engine.validate import validate_result
-from jobs.workload import Workload, parse_workload
 from tests.conftest import WORKLOADS
 
 DDL = [
@@ -114,7 +114,7 @@ def test_same_input_same_plan() -> None:
 _PLAN_SCRIPT = """
 import json, sys
 from jobs.engine import optimize
-from jobs.workload import parse_workload
+from jobs.contract.workload import parse_workload
 plan = optimize(parse_workload(json.load(open(sys.argv[1]))))
 print(json.dumps([plan.result.model_dump(), plan.report.model_dump()]))
 """

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from jobs.contract.result import RewrittenQuery
 from jobs.engine import optimize
 from jobs.engine.optimizer import baseline_result
 from jobs.engine.unread_tables import without_unread_tables
 from jobs.engine.validate import validate_result
-from jobs.result import RewrittenQuery
 from tests.engine.test_baseline import load
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.result import PlanResult
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import Workload, parse_workload
 from jobs.settings import Settings
-from jobs.workload import Workload, parse_workload
 from tests.llm.sqlite_checker import SqliteEquivalenceChecker
 
 ORDERS = "(o_id integer, customer varchar, amount double, status varchar)"

@@ -17,8 +17,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from jobs.result import PlanResult
-from jobs.workload import Workload
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import Workload
 
 _WORDS = ("alpha", "beta", "gamma", "delta", "paid", "open", "north", "south")
 

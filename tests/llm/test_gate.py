@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from jobs.contract.result import PlanResult
 from jobs.llm.gate import NewSchema, new_schema_from_ddl, static_rejection
-from jobs.result import PlanResult
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import functools
 
 import pytest
 
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import parse_workload
 from jobs.engine import optimize
 from jobs.llm.gate import new_schema_from_ddl, static_rejection
-from jobs.result import PlanResult
-from jobs.workload import parse_workload
 from tests.conftest import load_workload
 
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+from jobs.contract.profile import ColumnProfile, DatabaseProfile, QueryExplain, TableProfile
+from jobs.contract.result import PlanResult, TaskReport
+from jobs.contract.workload import Workload
 from jobs.llm.client import LlmLimits
 from jobs.llm.equivalence import EquivalenceChecker, ThreadedChecker
 from jobs.llm.outcome import LlmOutcome
 from jobs.llm.stage import llm_assist
-from jobs.profile import ColumnProfile, DatabaseProfile, QueryExplain, TableProfile
-from jobs.result import PlanResult, TaskReport
-from jobs.workload import Workload
 from tests.llm.conftest import HEAVY, LIGHT, llm_settings
 from tests.llm.openai_stub import Reply, ScriptedOpenAI, proposal, scripted_openai
 from tests.llm.sqlite_checker import SqliteEquivalenceChecker
@@ -138,7 +138,7 @@ async def test_queries_are_sent_heaviest_first_with_progress(
     light_rewrite = "SELECT o.o_id, cu.region FROM c.s_opt.customers cu JOIN c.s_opt.orders o ON cu.name = o.customer"
     events: list[tuple[str, float]] = []
 
-    def on_progress(message: str, fraction: float) -> None:
+    def on_progress(fraction: float, message: str) -> None:
         events.append((message, fraction))
 
     with scripted_openai([proposal(EQUIVALENT), proposal(light_rewrite), EXPLANATION]) as server:
@@ -157,7 +157,7 @@ async def test_queries_are_sent_heaviest_first_with_progress(
 async def test_async_progress_hook_that_fails_does_not_stop_the_stage(
     workload: Workload, plan: PlanResult, checker: SqliteEquivalenceChecker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(message: str, fraction: float) -> None:
+    async def broken(fraction: float, message: str) -> None:
         raise RuntimeError("subscriber gone")
 
     with scripted_openai([proposal(EQUIVALENT), EXPLANATION]) as server:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox.trino_http import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
 from tests.services import service_url
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox.artifacts import ArtifactError, download, expected_sha256, sha256_of
+from jobs.db.download import DownloadError, download, file_sha256
+from jobs.sandbox.artifacts import ArtifactError, expected_sha256
 from jobs.sandbox.config import SandboxConfig
 from jobs.sandbox.data_generator import Column, TableGenerator, TableSpec, plan_shape, row_numbers
 from jobs.sandbox.java_runtime import JavaNotFoundError, find_java_home
@@ -55,7 +56,7 @@ def test_only_the_pinned_version_is_accepted_and_checksums_are_real(tmp_path: Pa
         expected_sha256("999")
     blob = tmp_path / "blob"
     blob.write_bytes(b"trino")
-    assert sha256_of(blob) == hashlib.sha256(b"trino").hexdigest()
+    assert file_sha256(blob) == hashlib.sha256(b"trino").hexdigest()
 
 
 def test_missing_java_names_what_was_tried(tmp_path: Path) -> None:
@@ -92,7 +93,7 @@ def test_download_keeps_a_file_only_when_its_sha256_matches(tmp_path: Path) -> N
     source = tmp_path / "source.bin"
     source.write_bytes(b"x" * 1000)
     target = tmp_path / "cache" / "artifact.bin"
-    with pytest.raises(ArtifactError, match="does not match"):
+    with pytest.raises(DownloadError, match="does not match"):
         download(source.as_uri(), target, "0" * 64)
     assert not target.exists() and not list(target.parent.iterdir())
     assert download(source.as_uri(), target, hashlib.sha256(b"x" * 1000).hexdigest()) == target

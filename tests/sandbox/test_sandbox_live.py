@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from jobs.contract.workload import parse_workload, parse_workload_json
+from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError
 from jobs.sandbox.config import SandboxConfig
 from jobs.sandbox.server import status
-from jobs.sandbox.trino_http import TrinoHttpClient, TrinoQueryError
 from jobs.sandbox.workload_loader import clean_statement, load_workload
-from jobs.workload import parse_workload, parse_workload_json
 from tests.sandbox.conftest import shared_workloads_dir
 
 pytestmark = pytest.mark.trino

@@ -10,13 +10,13 @@ import asyncio
 
 import pytest
 
+from jobs.contract.workload import parse_workload_json
+from jobs.db.profiler import collect_profile
+from jobs.db.trino_client import TrinoHttpClient
 from jobs.engine import optimize
-from jobs.jdbc.profiler import collect_profile
-from jobs.sandbox.trino_http import TrinoHttpClient
 from jobs.sandbox.workload_loader import stored_bytes
 from jobs.settings import load_settings
 from jobs.verify.verifier import apply_plan
-from jobs.workload import parse_workload_json
 from tests.sandbox.conftest import shared_workloads_dir
 from tests.services import service_url
 

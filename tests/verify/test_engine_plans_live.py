@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from jobs.contract.workload import parse_workload_json
 from jobs.engine import optimize
 from jobs.verify.verifier import verify_plan
-from jobs.workload import parse_workload_json
 from tests.sandbox.conftest import shared_workloads_dir
 from tests.services import service_url
 

@@ -23,14 +23,14 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from jobs.contract.result import PlanResult
+from jobs.contract.workload import DdlStatement, Workload
+from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
 from jobs.engine import optimize
-from jobs.engine.source_ddl import read_source_tables
-from jobs.result import PlanResult
-from jobs.sandbox.trino_http import TrinoHttpClient, client_from_jdbc_url
+from jobs.engine.model.source_ddl import read_source_tables
 from jobs.sandbox.workload_loader import clean_statement
 from jobs.verify.statements import new_schema
 from jobs.verify.verifier import verify_plan
-from jobs.workload import DdlStatement, Workload
 from tests.engine.test_equivalence_duckdb import _literal, _value
 from tests.engine.test_materialized_blocks import join_queries
 from tests.engine.test_properties import DDL, _workload, queries

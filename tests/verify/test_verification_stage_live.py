@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from jobs.contract.result import RewrittenQuery
+from jobs.contract.workload import parse_workload_json
+from jobs.db.trino_client import client_from_jdbc_url
 from jobs.engine import optimize
 from jobs.engine.optimizer import baseline_result
 from jobs.engine.validate import validate_result
-from jobs.result import RewrittenQuery
-from jobs.sandbox.trino_http import client_from_jdbc_url
 from jobs.sandbox.workload_loader import clean_statement
-from jobs.verification_stage import apply_for_checks, verify_and_revert
-from jobs.workload import parse_workload_json
+from jobs.tasks.verification_stage import apply_for_checks, verify_and_revert
 from tests.sandbox.conftest import shared_workloads_dir
 from tests.services import service_url
 

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from lakeopt import sandbox_commands, verify_command
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lakeopt")
-    sub = parser.add_subparsers(dest="command", required=True)
-    verify_command.register(sub)
-    sandbox_commands.register(sub)
-    return parser
+from lakeopt import sandbox_commands
+from lakeopt.cli import build_parser, main
 
 
 def _run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    code: int = args.func(args)
-    return code
+    return main(argv)
 
 
 def test_missing_files_and_bad_json_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,6 +45,6 @@ def test_a_plan_without_create_schema_is_refused(tmp_path: Path, capsys: pytest.
 
 def test_sandbox_scale_must_be_positive() -> None:
     with pytest.raises(SystemExit):
-        _parser().parse_args(["sandbox", "load", "w.json", "--scale", "0"])
-    args = _parser().parse_args(["sandbox", "--catalogs", "a,b", "load", "w.json", "--scale", "2"])
+        build_parser().parse_args(["sandbox", "load", "w.json", "--scale", "0"])
+    args = build_parser().parse_args(["sandbox", "--catalogs", "a,b", "load", "w.json", "--scale", "2"])
     assert args.scale == 2.0 and sandbox_commands._config(args).iceberg_catalogs == ("a", "b")

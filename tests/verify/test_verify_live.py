@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.result import PlanResult, RewrittenQuery, Statement
-from jobs.sandbox.trino_http import TrinoHttpClient, client_from_jdbc_url
-from jobs.verify.report import time_score
+from jobs.contract.result import PlanResult, RewrittenQuery, Statement
+from jobs.contract.verification import time_score
+from jobs.contract.workload import Workload, parse_workload_json
+from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
 from jobs.verify.statements import UnsafeStatementError
 from jobs.verify.verifier import same_rows, verify_plan
-from jobs.workload import Workload, parse_workload_json
 from tests.sandbox.conftest import shared_workloads_dir
 from tests.services import service_url
 
@@ -45,7 +45,7 @@ def copy_plan(workload: Workload) -> PlanResult:
 async def test_a_faithful_copy_is_equal_everywhere_and_scores_are_computed(url: str, flights: Workload) -> None:
     progress: list[float] = []
     report = await verify_plan(
-        flights, copy_plan(flights), url, repetitions=1, on_progress=lambda _m, f: progress.append(f)
+        flights, copy_plan(flights), url, repetitions=1, on_progress=lambda f, _m: progress.append(f)
     )
     assert report.errors == []
     assert [q.equal for q in report.queries] == [True] * 5, [q.detail for q in report.queries]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import Plan
 from jobs.engine.rules.materialized_blocks import materialized_blocks
 from jobs.engine.rules.narrow_types import narrow_types
 from jobs.engine.rules.partitioning import partitioning
 from jobs.engine.rules.pre_aggregation import pre_aggregation
 from jobs.engine.rules.sort_order import sort_order
-from jobs.engine.workload_model import WorkloadModel
 
 Rule = Callable[[WorkloadModel, Plan], Plan]
 

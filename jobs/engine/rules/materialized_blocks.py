@@ -1,6 +1,6 @@
 """Rule: materialize heavy aggregate blocks over joins (star joins included) as small tables.
 
-Each qualifying block (see :mod:`jobs.engine.join_blocks`) of a heavy query becomes a table
+Each qualifying block (see :mod:`jobs.engine.analysis.join_blocks`) of a heavy query becomes a table
 holding its groups; the query reads that table instead of joining and aggregating the source
 tables. Blocks with the same text share one table. A block is skipped when the profile says
 its groups would not be small next to the tables it joins (estimated from row counts, NDVs and
@@ -30,13 +30,13 @@ from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from jobs.engine.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
-from jobs.engine.join_blocks import JoinBlock, analyze_join_block, nested_scopes, owner
+from jobs.engine.analysis.join_blocks import JoinBlock, analyze_join_block, nested_scopes, owner
+from jobs.engine.model.query_blocks import blocks
+from jobs.engine.model.source_ddl import SourceTable
+from jobs.engine.model.workload_model import WorkloadModel, conjuncts
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
-from jobs.engine.query_blocks import blocks
-from jobs.engine.rewritten_text import render_rewrite
-from jobs.engine.source_ddl import SourceTable
-from jobs.engine.workload_model import WorkloadModel, conjuncts
+from jobs.engine.rewrite.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
+from jobs.engine.rewrite.rewritten_text import render_rewrite
 
 #: A block's query must weigh at least this share of the workload.
 MIN_WEIGHT_SHARE = 0.001

@@ -12,7 +12,7 @@ declared width, and Trino's Parquet writer with ZSTD stores many-valued integers
 than as INT64 (TPC-DS ``time_dim.t_time_sk``: 122 kB as BIGINT, 217 kB as INTEGER).
 
 >>> from jobs.engine.rules.testing import model_and_plan
->>> from jobs.profile import DatabaseProfile, TableProfile, ColumnProfile
+>>> from jobs.contract.profile import DatabaseProfile, TableProfile, ColumnProfile
 >>> profile = DatabaseProfile(tables={"c.s.t": TableProfile(name="c.s.t", row_count=1e6, columns={
 ...     "k": ColumnProfile(name="k", min_value="1", max_value="70000", distinct_values=70000),
 ...     "v": ColumnProfile(name="v", min_value="1", max_value="9", distinct_values=9)})})
@@ -27,11 +27,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from jobs.contract.profile import ColumnProfile
+from jobs.engine.model.type_families import integer_bits
+from jobs.engine.model.workload_model import ColumnUsage, WorkloadModel
 from jobs.engine.plan import NewColumn, Plan
-from jobs.engine.sql_text import quote_name
-from jobs.engine.type_families import integer_bits
-from jobs.engine.workload_model import ColumnUsage, WorkloadModel
-from jobs.profile import ColumnProfile
+from jobs.sql.quoting import quote_name
 
 _NARROWER = (("SMALLINT", 16), ("INTEGER", 32))
 #: More distinct values than this and a narrower type saves nothing (or costs) in Parquet.

@@ -14,7 +14,7 @@ hold :data:`MIN_BYTES_PER_PARTITION` too: a wide table may pass the row test and
 into files too small to compress well or to be worth opening.
 
 >>> from jobs.engine.rules.testing import model_and_plan
->>> from jobs.profile import DatabaseProfile, TableProfile, ColumnProfile
+>>> from jobs.contract.profile import DatabaseProfile, TableProfile, ColumnProfile
 >>> profile = DatabaseProfile(tables={"c.s.t": TableProfile(name="c.s.t", row_count=5e8, columns={
 ...     "d": ColumnProfile(name="d", distinct_values=365, min_value="2020-01-01", max_value="2020-12-31")})})
 >>> model, plan = model_and_plan(["CREATE TABLE c.s.t (d date, v double)"],
@@ -33,11 +33,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import replace
 
+from jobs.engine.model.source_ddl import SourceTable
+from jobs.engine.model.type_families import type_family
+from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
-from jobs.engine.source_ddl import SourceTable
-from jobs.engine.sql_text import quote_name
-from jobs.engine.type_families import type_family
-from jobs.engine.workload_model import WorkloadModel
+from jobs.sql.quoting import quote_name
 
 #: Fewer rows than this per partition makes files too small to be worth it.
 MIN_ROWS_PER_PARTITION = 1_000_000

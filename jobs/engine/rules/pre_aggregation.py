@@ -1,6 +1,6 @@
 """Rule: pre-aggregated tables for heavy, repeated single-table GROUP BY blocks.
 
-Blocks (see :mod:`jobs.engine.aggregate_blocks`) over the same table with the same WHERE share
+Blocks (see :mod:`jobs.engine.analysis.aggregate_blocks`) over the same table with the same WHERE share
 one table grouped by the union of their keys when one block's keys contain the other's (a
 coarser block re-aggregates: a roll-up); otherwise each key set gets its own table. The
 table is created empty from its own SELECT (so Trino decides the column types) and filled by
@@ -27,15 +27,16 @@ from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from jobs.engine.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical, case_results
-from jobs.engine.aggregate_rewrite import AggregateLayout, rewrite_block
+from jobs.engine.analysis.aggregate_blocks import AggregateBlock, Measure, Shape, analyze_block, canonical, case_results
+from jobs.engine.model.query_blocks import BlockScope
+from jobs.engine.model.source_ddl import SourceTable
+from jobs.engine.model.type_families import type_family
+from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
-from jobs.engine.query_blocks import BlockScope
-from jobs.engine.rewritten_text import render_rewrite
-from jobs.engine.source_ddl import SourceTable
-from jobs.engine.sql_text import quote_name, trino
-from jobs.engine.type_families import type_family
-from jobs.engine.workload_model import WorkloadModel
+from jobs.engine.rewrite.aggregate_rewrite import AggregateLayout, rewrite_block
+from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.sql.dialect import trino
+from jobs.sql.quoting import quote_name
 
 MAX_KEYS = 5
 #: A block's query must weigh at least this share of the workload and run more than once.
@@ -91,7 +92,7 @@ def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
 
 
 def _grouped_selects(ast: exp.Expr) -> list[exp.Select]:
-    """The SELECTs with a GROUP BY, in :func:`jobs.engine.query_blocks.blocks` order."""
+    """The SELECTs with a GROUP BY, in :func:`jobs.engine.model.query_blocks.blocks` order."""
     return [select for select in ast.find_all(exp.Select, bfs=True) if select.args.get("group") is not None]
 
 

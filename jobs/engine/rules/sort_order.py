@@ -31,7 +31,7 @@ follow the date (year, month, day of week...) turn into runs and date filters sk
 With a profile: ``sales`` gets its ticket number after the date, ``dates`` is small and keeps
 its key order.
 
->>> from jobs.profile import DatabaseProfile, TableProfile, ColumnProfile
+>>> from jobs.contract.profile import DatabaseProfile, TableProfile, ColumnProfile
 >>> def column(name, values, low, high):
 ...     return ColumnProfile(name=name, distinct_values=values, null_fraction=0.0, min_value=low, max_value=high)
 >>> profile = DatabaseProfile(tables={
@@ -50,10 +50,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from jobs.engine.model.type_families import type_family
+from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
-from jobs.engine.sql_text import quote_name
-from jobs.engine.type_families import type_family
-from jobs.engine.workload_model import WorkloadModel
+from jobs.sql.quoting import quote_name
 
 #: A column must carry this share of the table's query weight in filters to decide its order.
 MIN_WEIGHT_SHARE = 0.1

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from jobs.contract.profile import DatabaseProfile
+from jobs.contract.workload import Workload, parse_workload
 from jobs.engine.baseline import baseline_plan
-from jobs.engine.namespaces import Namespaces
+from jobs.engine.model.namespaces import Namespaces
+from jobs.engine.model.requalify import parse_query
+from jobs.engine.model.source_ddl import read_source_tables, session_namespace
+from jobs.engine.model.workload_model import WorkloadModel, build_model
 from jobs.engine.plan import Plan
-from jobs.engine.requalify import parse_query
-from jobs.engine.source_ddl import read_source_tables, session_namespace
-from jobs.engine.workload_model import WorkloadModel, build_model
-from jobs.profile import DatabaseProfile
-from jobs.workload import Workload, parse_workload
 
 
 def workload_of(ddl: list[str], queries: list[str], weight: float = 100.0) -> Workload:

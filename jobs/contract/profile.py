@@ -1,0 +1,49 @@
+"""What lakeopt learned from the live database: one typed :class:`DatabaseProfile`.
+
+Filled by ``jobs.db`` (Trino ``SHOW STATS``/``EXPLAIN``, PostgreSQL ``pg_stats``), consumed by
+the engine. Every field is optional: an unreachable database yields an empty profile plus a
+warning, and the engine proceeds from DDL and workload alone.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ColumnProfile(BaseModel):
+    name: str
+    data_size: float | None = None
+    distinct_values: float | None = None
+    null_fraction: float | None = None
+    #: Lowest and highest values, as the database printed them.
+    min_value: str | None = None
+    max_value: str | None = None
+
+
+class TableProfile(BaseModel):
+    #: Fully qualified, lower-case ``catalog.schema.table``.
+    name: str
+    row_count: float | None = None
+    size_bytes: int | None = None
+    columns: dict[str, ColumnProfile] = Field(default_factory=dict)
+
+
+class QueryExplain(BaseModel):
+    queryid: str
+    estimated_rows: float | None = None
+    estimated_bytes: float | None = None
+    #: The plan as the database printed it (JSON text), for the report and the LLM.
+    plan: str | None = None
+    error: str | None = None
+
+
+class DatabaseProfile(BaseModel):
+    engine: Literal["trino", "postgresql"] | None = None
+    tables: dict[str, TableProfile] = Field(default_factory=dict)
+    explains: dict[str, QueryExplain] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+    def table(self, name: str) -> TableProfile | None:
+        return self.tables.get(name.lower())

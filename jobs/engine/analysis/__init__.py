@@ -1,0 +1,1 @@
+"""Which query blocks a derived table answers exactly: single-table aggregates and join blocks."""

@@ -1,0 +1,1 @@
+"""Rewriting query blocks to read derived tables, and rendering the rewritten text."""

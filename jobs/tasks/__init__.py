@@ -1,0 +1,1 @@
+"""The task lifecycle: store, service, events, secrets, stages, the pipeline and the arq worker."""

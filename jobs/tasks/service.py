@@ -1,0 +1,98 @@
+"""Submitting and reading tasks: the one place the API side touches the store and the queue.
+
+Order matters for "never lost or half-written": the store row is written first (it is the
+source of truth), then the secret and the job go to Redis; if Redis refuses, the row is marked
+FAILED with the reason instead of being left RUNNING with no job behind it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from arq.connections import ArqRedis
+
+from jobs.contract.workload import Workload, WorkloadError
+from jobs.settings import Settings
+from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url
+from jobs.tasks.events import publish_event
+from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
+from jobs.tasks.secrets import TaskUrls, put_task_urls
+from jobs.tasks.store import TaskRecord, TaskStatus, TaskStore, utcnow
+
+
+class QueueUnavailable(RuntimeError):
+    """Redis refused the job; the task was recorded as FAILED with this reason."""
+
+
+def _redacted(field: str, url: str | None) -> str | None:
+    """``url`` with its password replaced; a malformed URL is an error of ``field``."""
+    if url is None:
+        return None
+    try:
+        return parse_jdbc_url(url).redacted()
+    except JdbcUrlError as exc:
+        raise WorkloadError([(field, str(exc))]) from None
+
+
+def redacted_url(workload: Workload) -> str | None:
+    """The workload's URL with its password replaced (the verification URL is checked too)."""
+    if workload.verify_url is not None:
+        redacted_verify = _redacted("verify_url", workload.verify_url)
+        if not (redacted_verify or "").startswith("jdbc:trino:"):
+            raise WorkloadError([("verify_url", "verification runs on Trino: give a jdbc:trino:// URL")])
+    return _redacted("url", workload.url)
+
+
+def stored_workload_json(workload: Workload) -> str:
+    """The workload as kept in the store: everything but the URLs (which may carry secrets)."""
+    return json.dumps(workload.model_dump(mode="json", exclude={"url", "verify_url"}))
+
+
+class TaskService:
+    def __init__(self, store: TaskStore, redis: ArqRedis, settings: Settings) -> None:
+        self.store = store
+        self.redis = redis
+        self.settings = settings
+
+    async def submit(self, workload: Workload) -> TaskRecord:
+        """Accept a validated workload: RUNNING from this moment on."""
+        from jobs.engine import check_ddl  # the engine is heavy to import; keep API start-up light
+
+        check_ddl(workload)
+        url_redacted = redacted_url(workload)
+        task_id = uuid.uuid4()
+        record = await self.store.create(
+            task_id,
+            workload_json=stored_workload_json(workload),
+            url_redacted=url_redacted,
+            time_limit=self.settings.task_time_limit,
+        )
+        try:
+            if workload.url is not None or workload.verify_url is not None:
+                urls = TaskUrls(url=workload.url, verify_url=workload.verify_url)
+                await put_task_urls(self.redis, task_id, urls, ttl_seconds=self.settings.task_time_limit + 60)
+            job = await self.redis.enqueue_job(OPTIMIZE_JOB, str(task_id), _job_id=str(task_id), _queue_name=QUEUE_NAME)
+            if job is None:  # arq refuses a duplicate id; a fresh uuid4 never is one
+                raise RuntimeError("the queue already holds a job with this id")
+        except Exception as exc:
+            failed = await self.store.fail(task_id, f"could not queue the task: {type(exc).__name__}")
+            if failed is not None:
+                record = failed
+            raise QueueUnavailable("the task queue is unavailable; the task was not started") from exc
+        await publish_event(self.redis, record)
+        return record
+
+    async def get(self, task_id: uuid.UUID) -> TaskRecord | None:
+        """The task as stored; a RUNNING task past its deadline is failed on the spot."""
+        record = await self.store.get(task_id)
+        if record is not None and record.status is TaskStatus.RUNNING and utcnow() > record.deadline_at:
+            await self.expire_overdue()
+            record = await self.store.get(task_id)
+        return record
+
+    async def expire_overdue(self) -> int:
+        expired = await self.store.expire_overdue()
+        for record in expired:
+            await publish_event(self.redis, record)
+        return len(expired)
