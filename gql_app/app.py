@@ -19,7 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gql_app import ops_routes, rest_routes
+from gql_app import console_routes, ops_routes, rest_routes
 from gql_app.graphiql_page import graphiql_response
 from gql_app.graphql_schema import create_schema
 from gql_app.metrics import Metrics, MetricsMiddleware
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, redis_url: str | None = None
     routes = [
         *rest_routes.routes,
         *ops_routes.routes,
+        *console_routes.routes,
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]
