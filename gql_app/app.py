@@ -19,7 +19,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gql_app import ops_routes, rest_routes
+from gql_app import console_routes, ops_routes, rest_routes
+from gql_app.graphiql_page import graphiql_response
 from gql_app.graphql_schema import create_schema
 from gql_app.metrics import Metrics, MetricsMiddleware
 from jobs.settings import Settings, get_settings
@@ -33,6 +34,10 @@ class LakeoptGraphQL(GraphQL[dict[str, Any], None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> dict[str, Any]:
         state = request.app.state
         return {"service": state.service, "hub": state.hub, "metrics": state.metrics}
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; ours ships it in the package.
+        return graphiql_response()
 
 
 def create_app(settings: Settings | None = None, *, redis_url: str | None = None) -> Starlette:
@@ -65,6 +70,7 @@ def create_app(settings: Settings | None = None, *, redis_url: str | None = None
     routes = [
         *rest_routes.routes,
         *ops_routes.routes,
+        *console_routes.routes,
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gql_app.openapi_examples import with_examples
 from jobs.contract.result import PlanResult
 from jobs.contract.workload import Workload
 
@@ -50,7 +51,7 @@ def openapi_document() -> dict[str, Any]:
     }
     for model_schema in list(schemas.values()):
         schemas.update(model_schema.pop("$defs", {}))
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "lakeopt REST API", "version": "1", "description": "GraphQL at /graphql serves the same."},
         "paths": {
@@ -114,14 +115,17 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {"schemas": schemas},
     }
+    return with_examples(document)
 
 
+# Swagger UI from the package's own copy (static/vendor/README.md); no CDN.
 DOCS_HTML = """<!doctype html>
-<html><head><title>lakeopt REST API</title><meta charset="utf-8"/>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"/></head>
-<body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script>
+<html lang="en"><head><title>lakeopt REST API</title><meta charset="utf-8"/>
+<link rel="icon" href="/static/console/favicon.svg" type="image/svg+xml"/>
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"/></head>
+<body><div id="ui">Loading Swagger UI…</div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/init.js"></script>
 <noscript>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</noscript>
 </body></html>
 """

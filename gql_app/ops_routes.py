@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gql_app.openapi import DOCS_HTML, openapi_document
+from gql_app.page_security import page_headers
 
 
 async def healthz(_request: Request) -> JSONResponse:
@@ -44,7 +45,7 @@ async def openapi(_request: Request) -> JSONResponse:
 
 
 async def docs(_request: Request) -> HTMLResponse:
-    return HTMLResponse(DOCS_HTML)
+    return HTMLResponse(DOCS_HTML, headers=page_headers(inline_styles=True))
 
 
 routes = [
