@@ -54,3 +54,23 @@ def test_report_keeps_a_stored_markdown_and_refuses_what_getresult_refuses(app: 
     assert response.status_code == 409 and "still RUNNING" in response.json()["error"]
     assert app.client.get("/report").status_code == 400
     assert app.client.get("/report", params={"task_id": str(uuid.uuid4())}).status_code == 404
+
+
+def test_graphql_serves_the_cards_typed(app: App) -> None:  # noqa: F811
+    task_id = _done(app, TaskReport(recommendations=[CARD.summary], recommendation_details=[CARD], markdown="# m\n"))
+    query = """query($id: UUID!) { task(id: $id) { ... on Task { report {
+      recommendationDetails { rule tables queries rationale summary estimate { rows bytes rowsAfter weightShare } }
+      markdown explanation } } } }"""
+    body = app.client.post("/graphql", json={"query": query, "variables": {"id": task_id}}).json()
+    report = body["data"]["task"]["report"]
+    assert report["recommendationDetails"] == [
+        {
+            "rule": "sort_order",
+            "tables": ["c.s_opt.t"],
+            "queries": ["q1"],
+            "rationale": "filters on d",
+            "summary": "sort order: c.s_opt.t sorted by d",
+            "estimate": {"rows": 2e6, "bytes": None, "rowsAfter": None, "weightShare": 0.5},
+        }
+    ]
+    assert report["markdown"] == "# m\n" and report["explanation"] is None
