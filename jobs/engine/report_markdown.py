@@ -31,7 +31,7 @@ RULE_TITLES = {
     "partitioning": "Partitioning",
     "sort_order": "Sort order",
     "pre_aggregation": "Pre-aggregated table",
-    "materialized_blocks": "Materialized aggregate over joins",
+    "materialized_blocks": "Materialized aggregate",
 }
 #: Queries named in a card before the rest are counted.
 LISTED_QUERIES = 8
