@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 
 from jobs.settings import get_settings
@@ -46,6 +47,8 @@ def _run(args: argparse.Namespace) -> int:
             raise CliError(f"{args.workload}: {exc}") from exc
         line.update(1.0, f"done in {time.monotonic() - started:.1f} s", stage="done")
     report = outcome.report
+    if args.output is None:
+        print(json.dumps(outcome.result.model_dump(mode="json"), indent=2))
     write_outputs(
         outcome.result,
         report,

@@ -74,6 +74,12 @@ def test_errors_are_one_line_with_their_exit_code(tmp_path: Path) -> None:
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "ddl" in refused.stderr
 
 
+def test_without_an_output_file_the_plan_goes_to_stdout() -> None:
+    done = _run("optimize", str(Path(__file__).resolve().parents[1] / "examples" / "workload.json"))
+    assert done.returncode == 0, done.stderr
+    assert len(PlanResult.model_validate_json(done.stdout).queries) == 6
+
+
 def test_an_unreachable_database_still_plans_and_exits_4(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     done = _run("optimize", str(_flights(tmp_path, "jdbc:trino://127.0.0.1:1?user=nobody")), "-o", str(out))
