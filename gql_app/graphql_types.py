@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gql_app.recommendation_types import Recommendation
 from jobs.contract import result as jobs_result
 from jobs.contract.result import PlanResult, TaskReport
 from jobs.contract.verification import VerificationReport
@@ -141,8 +142,16 @@ class Verification:
 class Report:
     warnings: list[str]
     recommendations: list[str]
+    recommendation_details: list[Recommendation] = strawberry.field(
+        description="The recommendations as typed cards, in the same order as recommendations."
+    )
     query_notes: list[QueryNote]
-    explanation: str | None = strawberry.field(description="Markdown explanation of the plan, when available.")
+    markdown: str | None = strawberry.field(
+        description="The deterministic Markdown report (no LLM text in it); null for tasks planned before it existed."
+    )
+    explanation: str | None = strawberry.field(
+        description="The LLM's own Markdown explanation of the plan, when an LLM is configured (unchecked)."
+    )
     llm: LlmSummary | None = strawberry.field(description="Present when an LLM endpoint is configured.")
     verification: Verification | None = strawberry.field(description="Present when the task gave a verifyUrl.")
 
@@ -151,6 +160,8 @@ class Report:
         return cls(
             warnings=report.warnings,
             recommendations=report.recommendations,
+            recommendation_details=[Recommendation.from_model(r) for r in report.recommendation_details],
+            markdown=report.markdown,
             query_notes=[QueryNote(queryid=k, note=v) for k, v in report.query_notes.items()],
             explanation=report.explanation,
             llm=LlmSummary.from_summary(report.llm) if report.llm else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_app.openapi_examples import with_examples
-from jobs.contract.result import PlanResult
+from jobs.contract.result import PlanResult, TaskReport
 from jobs.contract.workload import Workload
 
 _ERROR = {
@@ -47,6 +47,7 @@ def openapi_document() -> dict[str, Any]:
     schemas = {
         "Workload": Workload.model_json_schema(ref_template="#/components/schemas/{model}"),
         "PlanResult": PlanResult.model_json_schema(ref_template="#/components/schemas/{model}"),
+        "TaskReport": TaskReport.model_json_schema(ref_template="#/components/schemas/{model}"),
         "Error": _ERROR,
     }
     for model_schema in list(schemas.values()):
@@ -106,6 +107,21 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": _task_id_params(),
                     "responses": {
                         "200": {"description": "The plan", "content": json_of("PlanResult")},
+                        "400": _error("Missing or malformed task id"),
+                        "404": _error("Unknown task"),
+                        "409": _error("Task still RUNNING, or FAILED (the reason is given)"),
+                    },
+                }
+            },
+            "/report": {
+                "get": {
+                    "summary": "The report of a DONE task: recommendation cards, warnings, the Markdown report",
+                    "parameters": _task_id_params(),
+                    "responses": {
+                        "200": {
+                            "description": "The report (`markdown`: deterministic; `explanation`: the LLM's, if any)",
+                            "content": json_of("TaskReport"),
+                        },
                         "400": _error("Missing or malformed task id"),
                         "404": _error("Unknown task"),
                         "409": _error("Task still RUNNING, or FAILED (the reason is given)"),

@@ -1,4 +1,6 @@
-"""The REST routes existing clients speak (see the contract): /new, /status, /getresult.
+"""The REST routes existing clients speak (see the contract): /new, /status, /getresult; and /report,
+the task's report (recommendation cards, the Markdown report), which /getresult leaves out to keep
+the contract's exact shape.
 
 Domain errors map to status codes: 400 missing/malformed task id, 404 unknown task, 409 not
 ready or failed, 413 body too large, 422 invalid workload, 503 queue unavailable.
@@ -15,7 +17,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gql_app.submission import SubmissionRefused, submit_workload
+from jobs.contract.result import PlanResult, TaskReport
 from jobs.contract.workload import MAX_WORKLOAD_BYTES
+from jobs.engine.report_markdown import render_markdown
 from jobs.tasks.service import QueueUnavailable, TaskService
 from jobs.tasks.store import TaskRecord, TaskStatus
 
@@ -106,20 +110,38 @@ async def task_status(request: Request) -> JSONResponse:
     return JSONResponse({"status": record.status.value})
 
 
+async def _done(request: Request) -> tuple[TaskRecord, str]:
+    """The DONE task and its result JSON, or 400/404/409."""
+    record = await _existing(request)
+    if record.status is TaskStatus.RUNNING:
+        raise ApiError(409, f"task is still RUNNING (stage {record.stage}, {record.progress:.0%})")
+    if record.status is TaskStatus.FAILED or record.result_json is None:
+        raise ApiError(409, f"task FAILED: {record.error or 'no result'}")
+    return record, record.result_json
+
+
 async def task_result(request: Request) -> JSONResponse:
     try:
-        record = await _existing(request)
-        if record.status is TaskStatus.RUNNING:
-            raise ApiError(409, f"task is still RUNNING (stage {record.stage}, {record.progress:.0%})")
-        if record.status is TaskStatus.FAILED or record.result_json is None:
-            raise ApiError(409, f"task FAILED: {record.error or 'no result'}")
+        _, result_json = await _done(request)
     except ApiError as exc:
         return exc.response()
-    return JSONResponse(json.loads(record.result_json))
+    return JSONResponse(json.loads(result_json))
+
+
+async def task_report(request: Request) -> JSONResponse:
+    try:
+        record, result_json = await _done(request)
+    except ApiError as exc:
+        return exc.response()
+    report = TaskReport.model_validate_json(record.report_json or "{}")
+    if report.markdown is None:  # planned before the report had one
+        report.markdown = render_markdown(report, PlanResult.model_validate_json(result_json))
+    return JSONResponse(report.model_dump(mode="json"))
 
 
 routes = [
     Route("/new", new_task, methods=["POST"]),
     Route("/status", task_status, methods=["GET"]),
     Route("/getresult", task_result, methods=["GET"]),
+    Route("/report", task_report, methods=["GET"]),
 ]

@@ -8,14 +8,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class SettingsError(ValueError):
+    """An environment variable has a value lakeopt cannot use; the message names it."""
+
+
 def _float_env(name: str, default: float) -> float:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from exc
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"environment variable {name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise SettingsError(f"environment variable {name} must be positive, got {raw!r}")
+    return value
 
 
 def default_home() -> Path:

@@ -1,21 +1,20 @@
-"""The ``lakeopt`` command: serve, api, worker, optimize, verify, sandbox."""
+"""The ``lakeopt`` command: serve, api, worker, optimize, report, verify, sandbox."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
+import os
 import signal
 import sys
-import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from importlib import metadata
 
-from jobs.settings import Settings, get_settings
-from lakeopt import sandbox_commands, verify_command
-from lakeopt.errors import CliError, read_workload
+from jobs.settings import Settings, SettingsError, get_settings
+from lakeopt import optimize_command, report_command, sandbox_commands, verify_command
+from lakeopt.errors import BAD_INPUT, INTERNAL, INTERRUPTED, CliError
 
 log = logging.getLogger("lakeopt")
 
@@ -71,54 +70,9 @@ def cmd_serve(args: argparse.Namespace, *, api: bool = True, worker: bool = True
     return 0
 
 
-def cmd_optimize(args: argparse.Namespace) -> int:
-    from jobs.tasks.pipeline import run_pipeline
-    from jobs.tasks.stages import Stage
-
-    settings = get_settings()
-    workload = read_workload(args.workload)
-    started = time.monotonic()
-
-    async def progress(stage: Stage, fraction: float, message: str) -> None:
-        print(f"[{fraction:4.0%}] {stage}: {message}", file=sys.stderr)
-
-    from jobs.engine import PlanningError
-
-    try:
-        outcome = asyncio.run(
-            run_pipeline(
-                workload,
-                url=args.url if args.url is not None else workload.url,
-                verify_url=args.verify_url if args.verify_url is not None else workload.verify_url,
-                settings=settings,
-                progress=progress,
-                deadline=started + settings.task_time_limit,
-            )
-        )
-    except PlanningError as exc:
-        raise CliError(f"{args.workload}: {exc}") from exc
-    text = json.dumps(outcome.result.model_dump(mode="json"), indent=2)
-    if args.output:
-        Path(args.output).write_text(text + "\n")
-    else:
-        print(text)
-    if args.report:
-        Path(args.report).write_text(outcome.report.model_dump_json(indent=2) + "\n")
-    for warning in outcome.report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if outcome.report.verification is not None:
-        v = outcome.report.verification
-        print(f"verification: x={v.x} y={v.y} z={v.z} mismatches={v.mismatches}", file=sys.stderr)
-    for line in outcome.report.recommendations:
-        print(f"recommendation: {line}", file=sys.stderr)
-    if outcome.report.explanation:
-        print("\n" + outcome.report.explanation, file=sys.stderr)
-    print(f"done in {time.monotonic() - started:.2f} s", file=sys.stderr)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakeopt", description="Workload-driven schema and query optimizer")
+    parser.add_argument("--version", action="version", version=f"lakeopt {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     for name, help_text in (
@@ -133,29 +87,46 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="an arq worker (needs REDIS_URL)")
     p.set_defaults(func=lambda a: cmd_serve(a, api=False), host=None, port=None)
 
-    p = sub.add_parser("optimize", help="plan a workload in-process and print the result JSON")
-    p.add_argument("workload", metavar="WORKLOAD.json")
-    p.add_argument("--url", help="JDBC URL to profile (default: the workload's url)")
-    p.add_argument(
-        "--verify-url", help="writable Trino to run and measure the plan on (default: the workload's verify_url)"
-    )
-    p.add_argument("-o", "--output", metavar="RESULT.json", help="write the result here instead of stdout")
-    p.add_argument("--report", metavar="REPORT.json", help="also write the report (warnings, rationale)")
-    p.set_defaults(func=cmd_optimize)
-
+    optimize_command.register(sub)
+    report_command.register(sub)
     verify_command.register(sub)
     sandbox_commands.register(sub)
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("lakeopt")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    """Run a command; every failure is one line on stderr and an exit code (README: exit codes)."""
     args = build_parser().parse_args(argv)
+    # Services log their life; one-shot commands show progress and their warnings instead
+    # (whose warnings land in the report): only errors are logged.
+    level = logging.INFO if args.command in ("serve", "api", "worker") else logging.ERROR
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         code: int = args.func(args)
     except CliError as exc:
         print(f"lakeopt {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except SettingsError as exc:
+        print(f"lakeopt {args.command}: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"lakeopt {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as exc:  # a bug: still one line, the traceback only on request
+        if os.environ.get("LAKEOPT_DEBUG"):
+            raise
+        print(
+            f"lakeopt {args.command}: internal error: {type(exc).__name__}: {exc} (LAKEOPT_DEBUG=1: traceback)",
+            file=sys.stderr,
+        )
+        return INTERNAL
     return code
 
 

@@ -9,9 +9,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from jobs.contract.workload import Workload
 
-#: Exit codes: 2 bad input (a file, an argument), 1 a service is not there.
-BAD_INPUT = 2
+#: Exit codes (the README's table): 1 a service the command needs is not there (or a check failed),
+#: 2 bad input (a file, an argument, an environment variable), 4 ``optimize`` planned without the
+#: database's statistics (it could not read them), 70 an internal error, 130 interrupted.
 UNAVAILABLE = 1
+BAD_INPUT = 2
+NO_DATABASE = 4
+INTERNAL = 70
+INTERRUPTED = 130
 
 
 class CliError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 
@@ -26,9 +27,14 @@ def _up(args: argparse.Namespace) -> int:
     from jobs.sandbox.java_runtime import JavaNotFoundError
     from jobs.sandbox.server import SandboxError, start
     from jobs.sandbox.server_config import SandboxConfigError
+    from lakeopt.progress import transfer_progress
 
+    config = _config(args)
+    # A byte counter only when the server has to be downloaded (821 MB, once).
+    bar = transfer_progress(f"Trino {config.version} server") if not config.tarball.exists() else None
     try:
-        state = start(_config(args), timeout=args.timeout)
+        with bar if bar is not None else contextlib.nullcontext() as on_bytes:
+            state = start(config, timeout=args.timeout, on_bytes=on_bytes)
     except (ArtifactError, JavaNotFoundError, SandboxError, SandboxConfigError) as exc:
         print(f"lakeopt sandbox up: {exc}", file=sys.stderr)
         return 1

@@ -31,7 +31,7 @@ def test_optimize_writes_a_contract_valid_result(tmp_path: Path) -> None:
     source = tmp_path / "workload.json"
     source.write_text(json.dumps(workload))
     out = tmp_path / "result.json"
-    done = _run("optimize", str(source), "-o", str(out), "--report", str(tmp_path / "report.json"))
+    done = _run("optimize", str(source), "-o", str(out), "--report-json", str(tmp_path / "report.json"))
     assert done.returncode == 0, done.stderr
     assert "optimize:" in done.stderr and "validate:" in done.stderr
     assert contract_problems(workload, json.loads(out.read_text())) == []

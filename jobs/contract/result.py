@@ -44,6 +44,39 @@ class LlmSummary(BaseModel):
     suggestions: list[LlmProposal] = Field(default_factory=list)
 
 
+class Estimate(BaseModel):
+    """A recommendation's expected effect, in the workload's and the profile's numbers."""
+
+    rows: float | None = Field(
+        default=None, description="Rows of the source tables it reads today, from the profile (null without one)."
+    )
+    bytes: float | None = Field(
+        default=None, description="Stored bytes of those source tables, from the profile (null without one)."
+    )
+    rows_after: float | None = Field(
+        default=None, description="Rows the served queries read after it, when known (a new table's estimated groups)."
+    )
+    weight_share: float = Field(
+        default=0.0, description="Share of the workload's weight (runquantity x executiontime) it serves, 0..1."
+    )
+
+
+class Recommendation(BaseModel):
+    """One change the engine made, as a card: what, where, for which queries, why, and its effect."""
+
+    #: The rule that made it: ``narrow_types``, ``partitioning``, ``sort_order``, ``pre_aggregation``...
+    rule: str
+    #: The new tables it creates or changes, ``catalog.schema.table``.
+    tables: list[str] = Field(default_factory=list)
+    #: The queryids it serves (reads of a changed table, or rewritten to read a new one).
+    queries: list[str] = Field(default_factory=list)
+    #: Why the engine made it, in a sentence.
+    rationale: str = ""
+    estimate: Estimate = Field(default_factory=Estimate)
+    #: The one-line prose of :attr:`TaskReport.recommendations`.
+    summary: str = ""
+
+
 class TaskReport(BaseModel):
     """What a task learned beside the plan: warnings, per-query notes, the rules' rationale."""
 
@@ -52,7 +85,11 @@ class TaskReport(BaseModel):
     query_notes: dict[str, str] = Field(default_factory=dict)
     #: One line per recommendation the engine applied, with its expected effect.
     recommendations: list[str] = Field(default_factory=list)
-    #: Markdown explanation of the plan (the LLM's, when one is configured).
+    #: The same recommendations as typed cards, in the same order (``summary`` is the line above).
+    recommendation_details: list[Recommendation] = Field(default_factory=list)
+    #: The deterministic Markdown report (no LLM text in it), rendered from this report and the plan.
+    markdown: str | None = None
+    #: The LLM's own Markdown explanation of the plan, only when an LLM is configured (never checked).
     explanation: str | None = None
     #: Present when an LLM endpoint is configured.
     llm: LlmSummary | None = None

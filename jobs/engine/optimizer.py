@@ -68,6 +68,7 @@ def _report(plan: Plan, parsed: list[ParsedQuery], warnings: list[str]) -> TaskR
         warnings=[*plan.warnings, *warnings],
         query_notes=notes,
         recommendations=list(plan.recommendations),
+        recommendation_details=list(plan.cards),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from jobs.contract.result import PlanResult, RewrittenQuery, Statement, TaskReport
+from jobs.contract.result import PlanResult, Recommendation, RewrittenQuery, Statement, TaskReport
 from jobs.engine.model.source_ddl import SourceTable
 from jobs.sql.quoting import qualified, quote_name
 
@@ -106,6 +106,8 @@ class Plan:
     tables: tuple[NewTable, ...]
     queries: tuple[PlannedQuery, ...]
     recommendations: tuple[str, ...] = ()
+    #: One card per line of :attr:`recommendations`, in the same order.
+    cards: tuple[Recommendation, ...] = ()
     warnings: tuple[str, ...] = ()
 
     def table_for(self, source: SourceTable) -> NewTable | None:
@@ -118,8 +120,10 @@ class Plan:
     def replace_table(self, old: NewTable, new: NewTable) -> Plan:
         return replace(self, tables=tuple(new if t is old else t for t in self.tables))
 
-    def explain(self, line: str) -> Plan:
-        return replace(self, recommendations=(*self.recommendations, line))
+    def explain(self, line: str, card: Recommendation | None = None) -> Plan:
+        """Add a recommendation: its prose ``line`` and its typed ``card`` (whose summary becomes ``line``)."""
+        card = card.model_copy(update={"summary": line}) if card else Recommendation(rule="", summary=line)
+        return replace(self, recommendations=(*self.recommendations, line), cards=(*self.cards, card))
 
 
 @dataclass

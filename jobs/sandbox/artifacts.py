@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from jobs.db.download import DownloadError, ensure_file, maven_url
+from jobs.db.download import ByteProgress, DownloadError, ensure_file, maven_url
 from jobs.sandbox.config import PLUGINS, TRINO_SERVER_SHA256, TRINO_SERVER_SIZE, TRINO_VERSION, SandboxConfig
 
 log = logging.getLogger(__name__)
@@ -31,24 +31,24 @@ def expected_sha256(version: str) -> str:
     return TRINO_SERVER_SHA256
 
 
-def ensure_tarball(config: SandboxConfig) -> Path:
+def ensure_tarball(config: SandboxConfig, *, on_bytes: ByteProgress | None = None) -> Path:
     """The cached server tarball, downloaded when missing or corrupt."""
     sha256 = expected_sha256(config.version)
     if not config.tarball.exists():
         log.info("downloading Trino %s server (%d MB) from Maven Central", config.version, TRINO_SERVER_SIZE >> 20)
     try:
-        return ensure_file(server_tarball_url(config.version), config.tarball, sha256)
+        return ensure_file(server_tarball_url(config.version), config.tarball, sha256, on_bytes=on_bytes)
     except DownloadError as exc:
         raise ArtifactError(str(exc)) from exc
 
 
-def ensure_server_artifacts(config: SandboxConfig | None = None) -> Path:
+def ensure_server_artifacts(config: SandboxConfig | None = None, *, on_bytes: ByteProgress | None = None) -> Path:
     """The unpacked server (``bin/``, ``lib/`` and the plugins in :data:`PLUGINS`), fetched once."""
     config = config or SandboxConfig()
     install = config.install_dir
     if (install / COMPLETE_MARKER).exists():
         return install
-    tarball = ensure_tarball(config)
+    tarball = ensure_tarball(config, on_bytes=on_bytes)
     top = f"trino-server-{config.version}"
     with tempfile.TemporaryDirectory(dir=install.parent, prefix=".unpack-") as scratch:
         # GNU tar is several times faster than tarfile on this 800 MB archive. Everything is unpacked:

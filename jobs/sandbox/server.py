@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from jobs.db.download import ByteProgress
 from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError
 from jobs.sandbox.artifacts import ensure_server_artifacts
 from jobs.sandbox.config import SandboxConfig
@@ -122,14 +123,17 @@ def wait_until_ready(config: SandboxConfig, timeout: float = 300.0) -> None:
     raise SandboxError(f"Trino was not ready after {timeout:.0f} s ({last_error}){_log_tail(config)}")
 
 
-def start(config: SandboxConfig | None = None, *, timeout: float = 300.0) -> SandboxStatus:
-    """Fetch (cached), configure and start the sandbox, returning once it answers queries.
+def start(
+    config: SandboxConfig | None = None, *, timeout: float = 300.0, on_bytes: ByteProgress | None = None
+) -> SandboxStatus:
+    """Fetch (cached; ``on_bytes`` sees a download), configure and start the sandbox, returning once it
+    answers queries.
 
     Starting an already running sandbox only waits for it to be ready.
     """
     config = config or SandboxConfig()
     if read_pid(config) is None:
-        install = ensure_server_artifacts(config)
+        install = ensure_server_artifacts(config, on_bytes=on_bytes)
         java_home = find_java_home(config.java_home)
         write_server_config(config, vector_module=has_vector_module(java_home))
         _raise_open_files_limit()

@@ -64,6 +64,7 @@ async def run_pipeline(
     """Plan ``workload``; ``url`` and ``verify_url`` are unredacted JDBC URLs, ``deadline`` a
     ``time.monotonic()``."""
     from jobs.engine import check_ddl, optimize
+    from jobs.engine.report_markdown import render_markdown
     from jobs.engine.validate import validate_result
 
     await progress(Stage.PARSE, 0.02, f"{len(workload.ddl)} DDL statements, {len(workload.queries)} queries")
@@ -143,4 +144,5 @@ async def run_pipeline(
     problems = validate_result(workload, result)
     if problems:
         raise PlanInvalid("the plan failed validation: " + "; ".join(problems[:5]))
+    report.markdown = render_markdown(report, result)
     return PipelineOutcome(result=result, report=report, profile=profile)

@@ -35,8 +35,10 @@ from jobs.engine.model.query_blocks import blocks
 from jobs.engine.model.source_ddl import SourceTable
 from jobs.engine.model.workload_model import WorkloadModel, conjuncts
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
+from jobs.engine.readable import count, queries_phrase
 from jobs.engine.rewrite.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
 from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.engine.rules.estimates import card
 
 #: A block's query must weigh at least this share of the workload.
 MIN_WEIGHT_SHARE = 0.001
@@ -145,7 +147,7 @@ def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
     taken = {t.key for t in plan.tables}
     rewritten: dict[str, exp.Expr] = {}
     failed: set[str] = set()
-    made: list[tuple[NewTable, list[str], list[SourceTable]]] = []
+    made: list[tuple[NewTable, list[str], list[SourceTable], float | None]] = []
     for candidate in chosen:
         first_alias = next(iter(candidate.first.aliases))
         source = candidate.first.aliases[first_alias]
@@ -167,7 +169,8 @@ def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
                 failed.add(block.queryid)
         columns = tuple(NewColumn(c) for c in layout.columns)
         table = NewTable(catalog, schema, name, columns, candidate.fill, source, kind="aggregate")
-        made.append((table, users, list(candidate.first.aliases.values())))
+        estimate = _estimated_groups(model, candidate.first) if model.profile is not None else None
+        made.append((table, users, list(candidate.first.aliases.values()), estimate[0] if estimate else None))
     queries = []
     accepted: set[str] = set()
     for query in plan.queries:
@@ -177,13 +180,30 @@ def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
             accepted.add(query.queryid)
         queries.append(PlannedQuery(query.queryid, text, "materialized_blocks") if text else query)
     plan = replace(plan, queries=tuple(queries))
-    for table, users, joined in made:
+    for table, users, joined, groups in made:
         readers = sorted(set(users) & accepted)
         if not readers:
             continue
+        over = ", ".join(sorted({s.qualified for s in joined}))
+        details = card(
+            model,
+            "materialized_blocks",
+            tables=[table.qualified],
+            sources=joined,
+            queryids=readers,
+            rows_after=groups,
+            rationale=f"the same aggregate over {over} is computed on every run; its groups are small next to "
+            "the tables it reads, so they are computed once by the migration",
+        )
+        rows = details.estimate.rows
+        effect = (
+            f": ~{count(groups)} rows instead of aggregating {count(rows)} source rows"
+            if groups is not None and rows is not None
+            else " instead of computing the aggregate"
+        )
         plan = replace(plan, tables=(*plan.tables, table)).explain(
-            f"materialized block: {table.qualified} holds the groups of an aggregate over "
-            f"{', '.join(sorted({s.qualified for s in joined}))}; "
-            f"queries {', '.join(readers)} read it instead of computing the aggregate"
+            f"materialized block: {table.qualified} holds the groups of an aggregate over {over}; "
+            f"read by {queries_phrase(details.queries, details.estimate.weight_share)}{effect}",
+            details,
         )
     return plan

@@ -31,6 +31,8 @@ from jobs.contract.profile import ColumnProfile
 from jobs.engine.model.type_families import integer_bits
 from jobs.engine.model.workload_model import ColumnUsage, WorkloadModel
 from jobs.engine.plan import NewColumn, Plan
+from jobs.engine.readable import queries_phrase
+from jobs.engine.rules.estimates import card
 from jobs.sql.quoting import quote_name
 
 _NARROWER = (("SMALLINT", 16), ("INTEGER", 32))
@@ -95,8 +97,22 @@ def narrow_types(model: WorkloadModel, plan: Plan) -> Plan:
             continue
         fill = f"SELECT {', '.join(select)} FROM {table.source.qualified}"
         plan = plan.replace_table(table, replace(table, columns=tuple(columns), fill_select=fill))
+        why = (
+            f"the profile's min/max fit the narrower type, each column has at most {MAX_DISTINCT_VALUES} values, "
+            "and the workload only compares them with constants (no query can tell)"
+        )
+        details = card(
+            model,
+            "narrow_types",
+            tables=[table.qualified],
+            sources=[table.source],
+            queryids=usage.queryids,
+            rationale=why,
+        )
         plan = plan.explain(
             f"column types: {table.qualified}: {', '.join(changed)} (the profile's min/max fit, few distinct "
-            "values; the workload only compares them with constants): smaller Parquet dictionaries"
+            f"values; only compared with constants, by {queries_phrase(details.queries, details.estimate.weight_share)}"
+            "): smaller dictionaries",
+            details,
         )
     return plan

@@ -37,6 +37,8 @@ from jobs.engine.model.source_ddl import SourceTable
 from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
+from jobs.engine.readable import share
+from jobs.engine.rules.estimates import card
 from jobs.sql.quoting import quote_name
 
 #: Fewer rows than this per partition makes files too small to be worth it.
@@ -133,12 +135,33 @@ def partitioning(model: WorkloadModel, plan: Plan) -> Plan:
         candidate = _candidate(model, table)
         if candidate is None:
             continue
-        _, transform, why = candidate
+        score, transform, why = candidate
+        details = card(
+            model,
+            "partitioning",
+            tables=[table.qualified],
+            sources=[table.source],
+            queryids=model.usage(table.source).queryids,
+            weight=score,
+            rationale=f"{why}; a query filtering on it reads only the partitions it matches",
+        )
         plan = plan.replace_table(table, replace(table, partitioning=(transform,)))
         plan = plan.explain(
             f"partitioning: {table.qualified} partitioned by {transform} ({why}): queries filtering on it "
-            "skip whole partitions"
+            f"({share(details.estimate.weight_share)} of the workload time) skip whole partitions",
+            details,
         )
     if unprofiled and model.profile is not None:
-        plan = plan.explain(f"partitioning: no row counts for {', '.join(unprofiled)}: left unpartitioned")
+        names = [t.qualified for t in plan.tables if t.kind == "copy" and t.name in unprofiled]
+        plan = plan.explain(
+            f"partitioning: no row counts for {', '.join(unprofiled)}: left unpartitioned",
+            card(
+                model,
+                "partitioning",
+                tables=names,
+                sources=[],
+                queryids=(),
+                rationale="the profile has no row count for them, and too fine a layout costs more than it saves",
+            ),
+        )
     return plan

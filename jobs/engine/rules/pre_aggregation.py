@@ -33,8 +33,10 @@ from jobs.engine.model.source_ddl import SourceTable
 from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
+from jobs.engine.readable import count, queries_phrase
 from jobs.engine.rewrite.aggregate_rewrite import AggregateLayout, rewrite_block
 from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.engine.rules.estimates import card
 from jobs.sql.dialect import trino
 from jobs.sql.quoting import quote_name
 
@@ -66,8 +68,9 @@ def _unqualified_sql(node: exp.Expr) -> str:
     return _unqualified(node).sql(trino(), copy=False)  # a copy already: no second one
 
 
-def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
-    """Whether the table stays small: profile NDVs when known, key types otherwise."""
+def _groups(model: WorkloadModel, aggregate: _Aggregate) -> float | None:
+    """The estimated groups (``inf`` when a key's values are unknown), or ``None`` when a key
+    cannot be sized at all."""
     source = aggregate.source
     rows = model.row_count(source)
     estimate = 1.0
@@ -79,16 +82,23 @@ def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
         for name in columns:
             column = source.column(name)
             if column is None:
-                return False
+                return None
             family = type_family(column.type_sql)
             if family == "temporal" and column.type_sql.upper() != "DATE" and isinstance(key, exp.Column):
-                return False  # raw timestamps group almost row by row
+                return None  # raw timestamps group almost row by row
             if family not in _UNPROFILED_KEY_FAMILIES and (rows is None or model.column_profile(source, name) is None):
-                return False
+                return None
             profile = model.column_profile(source, name)
             values = profile.distinct_values if profile else None
             estimate *= (values if values is not None else math.inf) + 1
-    return rows is None or estimate <= max(1.0, rows * MAX_GROUP_RATIO)
+    return estimate
+
+
+def _small_enough(model: WorkloadModel, aggregate: _Aggregate) -> bool:
+    """Whether the table stays small: profile NDVs when known, key types otherwise."""
+    rows = model.row_count(aggregate.source)
+    estimate = _groups(model, aggregate)
+    return estimate is not None and (rows is None or estimate <= max(1.0, rows * MAX_GROUP_RATIO))
 
 
 def _grouped_selects(ast: exp.Expr) -> list[exp.Select]:
@@ -217,9 +227,29 @@ def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
         plan = replace(plan, tables=(*plan.tables, table))
         keys = ", ".join(_unqualified_sql(k) for k in aggregate.keys.values())
         where = f" where {_unqualified_sql(aggregate.where)}" if aggregate.where is not None else ""
+        groups = _groups(model, aggregate)
+        rows = model.row_count(aggregate.source)
+        # The estimate multiplies the keys' value counts: never more groups than rows.
+        after = min(groups, rows) if groups is not None and rows is not None and math.isfinite(groups) else None
+        details = card(
+            model,
+            "pre_aggregation",
+            tables=[table.qualified],
+            sources=[aggregate.source],
+            queryids=users,
+            rows_after=after,
+            rationale=f"the GROUP BY ({keys}){where} over {aggregate.source.qualified} is answered exactly by "
+            "re-aggregating a table that holds those groups",
+        )
+        effect = (
+            f"~{count(after)} groups instead of scanning {count(rows)} rows"
+            if after is not None and rows is not None
+            else "it holds the groups instead of the rows"
+        )
         plan = plan.explain(
             f"pre-aggregation: {table.qualified} holds {aggregate.source.qualified} grouped by ({keys}){where}; "
-            f"queries {', '.join(sorted(set(users)))} re-aggregate it instead of scanning the table"
+            f"re-aggregated by {queries_phrase(details.queries, details.estimate.weight_share)}: {effect}",
+            details,
         )
     queries = []
     for query in plan.queries:

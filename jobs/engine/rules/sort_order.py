@@ -53,6 +53,8 @@ from dataclasses import replace
 from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
+from jobs.engine.readable import queries_phrase
+from jobs.engine.rules.estimates import card
 from jobs.sql.quoting import quote_name
 
 #: A column must carry this share of the table's query weight in filters to decide its order.
@@ -155,22 +157,46 @@ def sort_order(model: WorkloadModel, plan: Plan) -> Plan:
         if table.kind != "copy" or table.sorted_by:
             continue
         best = _best_column(model, table)
+        readers = model.usage(table.source).queryids
         if best is None:
             key = _entity_id(model, table, unique=True)
             if key is not None:
                 plan = plan.replace_table(table, replace(table, sorted_by=(quote_name(key),)))
+                why = (
+                    f"{key} has one value per row (the profile says): the copy keeps the key order (it compresses best)"
+                )
+                details = card(
+                    model,
+                    "sort_order",
+                    tables=[table.qualified],
+                    sources=[table.source],
+                    queryids=readers,
+                    rationale=why,
+                )
                 plan = plan.explain(
                     f"sort order: {table.qualified} sorted by its key {key} (one value per row, the profile "
-                    "says): the copy keeps the key order, which compresses best"
+                    "says): the copy keeps the key order, which compresses best",
+                    details,
                 )
                 continue
             moment = _time_column(model, table)
             if moment is not None:
                 plan = plan.replace_table(table, replace(table, sorted_by=(quote_name(moment),)))
+                details = card(
+                    model,
+                    "sort_order",
+                    tables=[table.qualified],
+                    sources=[table.source],
+                    queryids=readers,
+                    rationale=f"{moment} is the time column the workload uses most; the table has no selective "
+                    "filter column and no unique key",
+                )
                 plan = plan.explain(
                     f"sort order: {table.qualified} sorted by {moment}, its most used time column: rows of "
                     "one day sit together, so the columns that follow the date compress to runs and "
-                    "date filters skip row groups"
+                    f"date filters of {queries_phrase(details.queries, details.estimate.weight_share)} "
+                    "skip row groups",
+                    details,
                 )
             continue
         name, score = best
@@ -179,9 +205,20 @@ def sort_order(model: WorkloadModel, plan: Plan) -> Plan:
         order = (quote_name(name),) if then is None else (quote_name(name), quote_name(then))
         plan = plan.replace_table(table, replace(table, sorted_by=order))
         share = score / model.usage(table.source).weight
+        details = card(
+            model,
+            "sort_order",
+            tables=[table.qualified],
+            sources=[table.source],
+            queryids=readers,
+            weight=score,
+            rationale=f"filters and dynamic join filters on {name} carry {share:.0%} of the table's query weight"
+            + (f"; {then} next keeps the rows of one {then} together" if then else ""),
+        )
         plan = plan.explain(
             f"sort order: {table.qualified} sorted by {name} (filters and dynamic join filters on it carry "
             f"{share:.0%} of the table's query weight): row groups it does not match are skipped"
-            + (f"; then by {then}, which keeps the rows of one {then} together (they compress)" if then else "")
+            + (f"; then by {then}, which keeps the rows of one {then} together (they compress)" if then else ""),
+            details,
         )
     return plan
