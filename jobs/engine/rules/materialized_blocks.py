@@ -37,6 +37,7 @@ from jobs.engine.model.workload_model import WorkloadModel, conjuncts
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.rewrite.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
 from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.engine.rules.engines import serves
 
 #: A block's query must weigh at least this share of the workload.
 MIN_WEIGHT_SHARE = 0.001
@@ -139,6 +140,7 @@ def _candidates(model: WorkloadModel, plan: Plan) -> tuple[list[_Table], dict[in
     return sorted(tables.values(), key=lambda t: -t.weight), trees
 
 
+@serves("trino")
 def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
     """Create a table per heavy aggregate block over joins and point the blocks at it."""
     chosen, trees = _candidates(model, plan)

@@ -31,6 +31,7 @@ from jobs.contract.profile import ColumnProfile
 from jobs.engine.model.type_families import integer_bits
 from jobs.engine.model.workload_model import ColumnUsage, WorkloadModel
 from jobs.engine.plan import NewColumn, Plan
+from jobs.engine.rules.engines import serves
 from jobs.sql.quoting import quote_name
 
 _NARROWER = (("SMALLINT", 16), ("INTEGER", 32))
@@ -57,6 +58,7 @@ def _few_values(profile: ColumnProfile) -> bool:
     return profile.distinct_values is not None and profile.distinct_values <= MAX_DISTINCT_VALUES
 
 
+@serves("trino")
 def narrow_types(model: WorkloadModel, plan: Plan) -> Plan:
     """Narrow integer columns of the copied tables (profile required)."""
     if model.profile is None:

@@ -37,6 +37,7 @@ from jobs.engine.model.source_ddl import SourceTable
 from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
+from jobs.engine.rules.engines import serves
 from jobs.sql.quoting import quote_name
 
 #: Fewer rows than this per partition makes files too small to be worth it.
@@ -121,6 +122,7 @@ def _candidate(model: WorkloadModel, table: NewTable) -> tuple[float, str, str] 
     return best
 
 
+@serves("trino")
 def partitioning(model: WorkloadModel, plan: Plan) -> Plan:
     """Partition each copied table on its most-filtered column when the profile says it pays."""
     unprofiled = []

@@ -35,6 +35,7 @@ from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.rewrite.aggregate_rewrite import AggregateLayout, rewrite_block
 from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.engine.rules.engines import serves
 from jobs.sql.dialect import trino
 from jobs.sql.quoting import quote_name
 
@@ -182,6 +183,7 @@ def _unqualified_measure(measure: Measure) -> str:
     return Measure(measure.function, _unqualified(measure.argument)).fill_sql()
 
 
+@serves("trino")
 def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
     """Create pre-aggregated tables and point the blocks they answer at them."""
     candidates = _candidates(model)

@@ -53,6 +53,7 @@ from dataclasses import replace
 from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
+from jobs.engine.rules.engines import serves
 from jobs.sql.quoting import quote_name
 
 #: A column must carry this share of the table's query weight in filters to decide its order.
@@ -148,6 +149,7 @@ def _best_column(model: WorkloadModel, table: NewTable) -> tuple[str, float] | N
     return best[:2] if best else None
 
 
+@serves("trino")
 def sort_order(model: WorkloadModel, plan: Plan) -> Plan:
     """Sort each copied table by its heaviest selective filter column and its entity id, else by its
     unique key, else by its most used time column."""
