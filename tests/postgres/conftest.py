@@ -29,23 +29,26 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="module")
 def shop(pg_url: str, settings: Settings) -> Iterator[str]:
-    """The schema name; it and every schema the plans create (``<name>_opt``) are dropped afterwards."""
+    """The schema name; it and every schema the plans create (``<name>_opt``) are dropped afterwards.
+
+    Orders rows are wide, as real ones are: an index is small beside its table."""
     name = f"shop_{uuid.uuid4().hex[:8]}"
     with connect_writable(pg_url, settings) as connection:
         connection.execute(f"CREATE SCHEMA {name}")
         connection.execute(f"CREATE TABLE {name}.customers (id serial PRIMARY KEY, name text NOT NULL, region text)")
         connection.execute(
             f"CREATE TABLE {name}.orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, status text, "
-            f"amount numeric(10, 2), created_at timestamp)"
+            f"amount numeric(10, 2), created_at timestamp, note text)"
         )
         connection.execute(
             f"INSERT INTO {name}.customers (name, region) SELECT 'c' || g, (ARRAY['n', 's', 'e', 'w'])[1 + g % 4] "
             f"FROM generate_series(1, 500) g"
         )
         connection.execute(
-            f"INSERT INTO {name}.orders (customer_id, status, amount, created_at) "
+            f"INSERT INTO {name}.orders (customer_id, status, amount, created_at, note) "
             f"SELECT 1 + g % 500, CASE WHEN g % 50 = 0 THEN 'open' ELSE 'done' END, (g % 1000) / 10.0, "
-            f"timestamp '2024-01-01' + g * interval '10 minutes' FROM generate_series(1, {ORDERS}) g"
+            f"timestamp '2024-01-01' + g * interval '10 minutes', repeat('x', 300) || g "
+            f"FROM generate_series(1, {ORDERS}) g"
         )
         connection.execute(f"ANALYZE {name}.customers")
         connection.execute(f"ANALYZE {name}.orders")
@@ -75,7 +78,7 @@ def shop_workload(url: str, schema: str) -> Workload:
                 },
                 {
                     "statement": f"CREATE TABLE {schema}.orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, "
-                    "status text, amount numeric(10, 2), created_at timestamp)"
+                    "status text, amount numeric(10, 2), created_at timestamp, note text)"
                 },
             ],
             "queries": [
