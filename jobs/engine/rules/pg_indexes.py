@@ -31,6 +31,7 @@ other side the query filters (a nested loop then probes them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from jobs.engine.model.source_ddl import SourceTable
@@ -175,6 +176,22 @@ def _greedy(model: WorkloadModel, candidates: list[Candidate]) -> list[tuple[Can
     return chosen
 
 
+def _one_per_key(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """One index per table and key columns: the queries' covering columns merged (none past
+    :data:`MAX_INCLUDE`, where the index would grow towards a copy of the table)."""
+    merged: dict[tuple[object, ...], Candidate] = {}
+    for candidate in candidates:
+        key = (candidate.index.table, candidate.index.columns)
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = Candidate(candidate.index, set(candidate.queryids), by_rule=True)
+            continue
+        include = tuple(dict.fromkeys((*kept.index.include, *candidate.index.include)))
+        kept.index = replace(kept.index, include=include if len(include) <= MAX_INCLUDE else ())
+        kept.queryids |= candidate.queryids
+    return list(merged.values())
+
+
 @serves("postgres")
 def pg_indexes(model: WorkloadModel, plan: Plan) -> Plan:
     """Index the new tables for the workload's selective filters and join keys."""
@@ -185,7 +202,7 @@ def pg_indexes(model: WorkloadModel, plan: Plan) -> Plan:
             for c, share in _greedy(model, candidates)
         ]
     else:
-        picked = [(c, "chosen by rule (no what-if costs)") for c in candidates if c.by_rule]
+        picked = [(c, "chosen by rule (no what-if costs)") for c in _one_per_key(c for c in candidates if c.by_rule)]
     indexes = list(plan.indexes)
     for candidate, why in picked:
         table = plan.table_for(model.namespaces.by_key[candidate.index.table])
