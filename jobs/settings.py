@@ -43,6 +43,8 @@ class Settings:
     #: Timeout of one JDBC statement, seconds.
     jdbc_statement_timeout: float
     home: Path
+    #: PostgreSQL: cost index candidates with hypopg (``LAKEOPT_WHAT_IF=0`` turns it off: rules alone).
+    what_if: bool = True
 
     @property
     def llm_enabled(self) -> bool:
@@ -62,6 +64,7 @@ def load_settings() -> Settings:
         task_time_limit=_float_env("LAKEOPT_TASK_TIME_LIMIT", 900.0),
         jdbc_statement_timeout=_float_env("LAKEOPT_JDBC_TIMEOUT", 60.0),
         home=home,
+        what_if=os.environ.get("LAKEOPT_WHAT_IF", "1") != "0",
     )
 
 

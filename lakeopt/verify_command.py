@@ -39,8 +39,11 @@ def _print_report(report: object) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from jobs.contract.result import PlanResult
+    from jobs.db.connection import JdbcError
     from jobs.db.trino_client import TrinoQueryError
     from jobs.sandbox.config import SandboxConfig
+    from jobs.sql.dialect import POSTGRES, dialect_of_url
+    from jobs.verify.postgres import verify_postgres_plan
     from jobs.verify.statements import UnsafeStatementError
     from jobs.verify.verifier import verify_plan
 
@@ -54,8 +57,11 @@ def _run(args: argparse.Namespace) -> int:
     url = args.url or workload.url or SandboxConfig().url
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        report = asyncio.run(verify_plan(workload, result, url, repetitions=args.repetitions))
-    except (UnsafeStatementError, ValueError, TrinoQueryError) as exc:
+        if dialect_of_url(url) == POSTGRES:
+            report = asyncio.run(verify_postgres_plan(workload, result, url, repetitions=args.repetitions))
+        else:
+            report = asyncio.run(verify_plan(workload, result, url, repetitions=args.repetitions))
+    except (UnsafeStatementError, ValueError, TrinoQueryError, JdbcError) as exc:
         print(f"lakeopt verify: {exc}", file=sys.stderr)
         return 2
     _print_report(report)
@@ -71,7 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     verify.add_argument("workload", metavar="WORKLOAD.json")
     verify.add_argument("result", metavar="RESULT.json")
-    verify.add_argument("--url", help="JDBC URL of a Trino it may write to (default: the workload's, else the sandbox)")
+    verify.add_argument(
+        "--url", help="JDBC URL of a Trino or PostgreSQL it may write to (default: the workload's, else the sandbox)"
+    )
     verify.add_argument("-o", "--output", metavar="REPORT.json", help="write the full report as JSON")
     verify.add_argument("--repetitions", type=int, default=3, help="timed runs per query after a warm-up (default 3)")
     verify.set_defaults(func=_run)

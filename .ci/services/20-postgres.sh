@@ -23,6 +23,8 @@ lakeopt_start_postgres() {
   runuser -u postgres -- psql -q -h "$dir" -p "$port" -d postgres -v ON_ERROR_STOP=1 \
     -c "CREATE ROLE lakeopt LOGIN PASSWORD '$password'" \
     -c "CREATE DATABASE lakeopt_test OWNER lakeopt"
+  # hypopg's hypothetical indexes for the what-if index costs (creating an extension needs a superuser).
+  runuser -u postgres -- psql -q -h "$dir" -p "$port" -d lakeopt_test -v ON_ERROR_STOP=1 -c "CREATE EXTENSION hypopg"
   # '%' is percent-encoded in the URL; '(' and ')' are sent as they are.
   encoded=${password//%/%25}
   export LAKEOPT_TEST_PG_URL="jdbc:postgresql://127.0.0.1:$port/lakeopt_test?user=lakeopt&password=$encoded"

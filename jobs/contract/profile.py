@@ -39,11 +39,25 @@ class QueryExplain(BaseModel):
     error: str | None = None
 
 
+class IndexCosts(BaseModel):
+    """PostgreSQL what-if costs (hypopg): each query's planner cost without and with each
+    hypothetical index, alone. Keys of ``costs``/``sizes`` are the engine's candidate keys."""
+
+    #: Planner cost (``Total Cost``) of each query as the database is.
+    base: dict[str, float] = Field(default_factory=dict)
+    #: candidate -> queryid -> cost with that one hypothetical index.
+    costs: dict[str, dict[str, float]] = Field(default_factory=dict)
+    #: candidate -> estimated index size in bytes (``hypopg_relation_size``).
+    sizes: dict[str, int] = Field(default_factory=dict)
+
+
 class DatabaseProfile(BaseModel):
     engine: Literal["trino", "postgresql"] | None = None
     tables: dict[str, TableProfile] = Field(default_factory=dict)
     explains: dict[str, QueryExplain] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    #: None when no what-if costing ran (Trino, hypopg missing, turned off).
+    index_costs: IndexCosts | None = None
 
     def table(self, name: str) -> TableProfile | None:
         return self.tables.get(name.lower())

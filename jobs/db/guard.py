@@ -15,6 +15,7 @@ Decided with sqlglot's tokenizer and parser, before anything is sent:
 from __future__ import annotations
 
 import itertools
+import re
 
 from sqlglot import Token, TokenType, exp
 from sqlglot.dialects.dialect import Dialect
@@ -35,6 +36,21 @@ _WRITING_KEYWORDS = frozenset(
 )  # fmt: skip
 #: Trino table functions that send their text, unchecked, to the database behind a connector.
 _PASS_THROUGH_FUNCTIONS = frozenset({"QUERY", "RAW_QUERY"})
+
+
+_NAME = r'(?:[a-z_][a-z0-9_$]*|"(?:[^"\'\x00]|""|\'\')+")'
+_COLUMNS = rf"\({_NAME}(?:, {_NAME})*\)"
+#: The only hypopg calls that pass (PostgreSQL): a hypothetical B-tree on a named table, its size,
+#: and dropping them all. Hypothetical indexes live in the session's memory and write nothing; any
+#: other statement naming a hypopg function is refused.
+HYPOPG_CALLS = (
+    re.compile(
+        rf"SELECT indexrelid FROM hypopg_create_index\('CREATE INDEX ON {_NAME}(?:\.{_NAME}){{0,2}} {_COLUMNS}"
+        rf"(?: INCLUDE {_COLUMNS})?'\)"
+    ),
+    re.compile(r"SELECT hypopg_relation_size\(\d{1,10}\)"),
+    re.compile(r"SELECT hypopg_reset\(\)"),
+)
 
 
 class ReadOnlyViolation(ValueError):
@@ -80,6 +96,10 @@ def check_read_only(sql: str, engine: str) -> str:
         raise ReadOnlyViolation(f"refused by the read-only guard: {len(statements)} statements in one string")
     statement = statements[0]
     text = sql[statement[0].start : statement[-1].end + 1]
+    if engine == "postgresql" and "hypopg" in text.lower():
+        if any(call.fullmatch(text) for call in HYPOPG_CALLS):
+            return text
+        raise ReadOnlyViolation("refused by the read-only guard: only lakeopt's own what-if hypopg calls are allowed")
     _check_statement(text, statement, dialect)
     return text
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from jobs.contract.profile import ColumnProfile, QueryExplain, TableProfile
 from jobs.db.connection import JdbcError, ReadOnlyConnection, connect
+from jobs.db.hypopg import collect_index_costs
 from jobs.db.profile_run import ProfileRun, TableName, finite, query_catalogs, run_explain
 from jobs.sql.quoting import quote_literal
 
@@ -103,6 +104,9 @@ def collect_postgres(run: ProfileRun, tables: list[TableName]) -> None:
             else:
                 run.profile.explains[query.queryid] = explain_postgres(connection, query.queryid, query.query)
             run.step(f"EXPLAIN of query {query.queryid}")
+        connection = databases.get(tables[0].catalog if tables else default)
+        if connection is not None and run.settings.what_if and not run.stopped:
+            run.profile.index_costs = collect_index_costs(connection, run)
     finally:
         databases.close()
 

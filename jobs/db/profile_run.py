@@ -15,6 +15,7 @@ from jobs.contract.progress import Progress
 from jobs.contract.workload import Workload
 from jobs.db.connection import JdbcError, ReadOnlyConnection
 from jobs.db.guard import ReadOnlyViolation, check_read_only
+from jobs.engine.model.source_ddl import session_namespace
 from jobs.settings import Settings
 from jobs.sql.jdbc_url import JdbcUrl, scrub
 from jobs.sql.statements import created_table_parts
@@ -42,11 +43,21 @@ def ddl_tables(workload: Workload, engine: str) -> list[TableName]:
     ...                     "queries": [{"queryid": "q", "query": "SELECT 1"}]})
     >>> [t.qualified for t in ddl_tables(w, "trino")]
     ['c.s.t', 'c.s.u']
+    >>> w = parse_workload({"url": "jdbc:postgresql://h/shop",
+    ...                     "ddl": [{"statement": "CREATE TABLE public.orders (a int)"},
+    ...                             {"statement": "CREATE TABLE items (b int)"}],
+    ...                     "queries": [{"queryid": "q", "query": "SELECT 1"}]})
+    >>> [t.qualified for t in ddl_tables(w, "postgresql")]
+    ['shop.public.orders', 'shop.public.items']
     """
     dialect = "trino" if engine == "trino" else "postgres"
+    database = session_namespace(workload.url) if engine != "trino" else (None, None)
     seen: dict[str, TableName] = {}
     for statement in workload.ddl:
         parts = created_table_parts(statement.statement, dialect)
+        if parts is not None and database[0] is not None and database[1] is not None and len(parts) < 3:
+            # PostgreSQL spells tables schema.table (or table, found in public): in the URL's database.
+            parts = [database[0], *([database[1]] if len(parts) == 1 else []), *parts]
         if parts is None or len(parts) < 3:
             continue  # not fully qualified: nothing to look up (the engine reports it)
         name = TableName(*(part.lower() for part in parts[-3:]))

@@ -10,6 +10,7 @@ from jobs.engine.model.namespaces import Namespaces
 from jobs.engine.model.requalify import ParsedQuery
 from jobs.engine.model.source_ddl import SourceTable
 from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
+from jobs.sql.dialect import POSTGRES
 from jobs.sql.quoting import quote_name
 
 #: Trino 476's Iceberg connector has no per-table codec property: ZSTD is the catalog's setting.
@@ -24,7 +25,7 @@ ZSTD_NOTE = (
 def copy_table(source: SourceTable, namespaces: Namespaces) -> NewTable:
     """The 1:1 copy of ``source``, filled by an explicit column list (no ``SELECT *``)."""
     catalog, schema = namespaces.new_namespace(source)
-    columns = tuple(NewColumn(c.name.lower(), c.type_sql) for c in source.columns)
+    columns = tuple(NewColumn(c.name.lower(), c.type_sql, c.not_null) for c in source.columns)
     select_list = ", ".join(quote_name(c.name) for c in columns)
     return NewTable(
         catalog=catalog,
@@ -44,4 +45,6 @@ def baseline_plan(namespaces: Namespaces, queries: list[ParsedQuery]) -> Plan:
     schemas = tuple(dict.fromkeys(namespaces.new_namespace(t) for t in namespaces.tables))
     tables = tuple(copy_table(t, namespaces) for t in namespaces.tables)
     planned = tuple(PlannedQuery(q.queryid, q.requalified) for q in queries)
+    if namespaces.dialect == POSTGRES:
+        return Plan(schemas=schemas, tables=tables, queries=planned, dialect=POSTGRES)
     return Plan(schemas=schemas, tables=tables, queries=planned, warnings=(ZSTD_NOTE,))

@@ -23,9 +23,12 @@ from jobs.engine.model.namespaces import Namespaces
 from jobs.engine.model.requalify import ParsedQuery, parse_query, requalified_trees
 from jobs.engine.model.source_ddl import read_source_tables, session_namespace
 from jobs.engine.model.workload_model import build_model
-from jobs.engine.plan import OptimizedPlan, Plan, render
+from jobs.engine.plan import OptimizedPlan, Plan
+from jobs.engine.postgres_ddl import render_plan as render
 from jobs.engine.rules import RULES, Rule
+from jobs.engine.rules.engines import rules_for
 from jobs.engine.validate import find_problems
+from jobs.sql.dialect import dialect_of_url
 
 #: Objects allocated between young-generation collections while the rules run (CPython's default: 700).
 YOUNG_GENERATION = 50_000
@@ -74,7 +77,7 @@ def _report(plan: Plan, parsed: list[ParsedQuery], warnings: list[str]) -> TaskR
 
 def _read(workload: Workload) -> tuple[Namespaces, list[ParsedQuery]]:
     """The source tables' namespaces and every query parsed and requalified against them."""
-    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
+    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url), dialect_of_url(workload.url))
     return namespaces, [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
 
 
@@ -140,7 +143,7 @@ def _plan(
     model = build_model(workload, parsed, namespaces, profile)
     plan = baseline
     warnings: list[str] = []
-    for rule in rules:
+    for rule in rules_for(rules, namespaces.dialect):
         try:
             plan = rule(model, plan)
         except Exception as exc:  # a rule bug must cost its improvement, never the task

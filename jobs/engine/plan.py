@@ -12,6 +12,7 @@ from typing import Literal
 
 from jobs.contract.result import PlanResult, Recommendation, RewrittenQuery, Statement, TaskReport
 from jobs.engine.model.source_ddl import SourceTable
+from jobs.sql.dialect import DIALECT
 from jobs.sql.quoting import qualified, quote_name
 
 TableKind = Literal["copy", "aggregate", "prejoin"]
@@ -42,6 +43,8 @@ class NewColumn:
     name: str
     #: Empty for derived tables, whose types Trino derives from the filling SELECT.
     type_sql: str = ""
+    #: Rendered as ``NOT NULL`` on PostgreSQL (Trino's copies never declared it).
+    not_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,23 @@ class NewTable:
         return f"INSERT INTO {self.qualified} ({columns}) {self.fill_select}"
 
 
+@dataclass(frozen=True)
+class NewIndex:
+    """A PostgreSQL index on a table of the new schema (B-tree unless ``method`` says otherwise)."""
+
+    table: tuple[str, str, str]
+    columns: tuple[str, ...]
+    #: Covering columns (``INCLUDE``): stored in the leaves so the query needs no heap visit.
+    include: tuple[str, ...] = ()
+    #: A partial index's predicate, SQL over the table's columns (unqualified).
+    where: str = ""
+    method: str = "btree"
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return self.table, self.columns, self.include, self.where, self.method
+
+
 def _string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -109,6 +129,10 @@ class Plan:
     #: One card per line of :attr:`recommendations`, in the same order.
     cards: tuple[Recommendation, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: The sqlglot dialect the plan is written in.
+    dialect: str = DIALECT
+    #: PostgreSQL indexes on the new tables.
+    indexes: tuple[NewIndex, ...] = ()
 
     def table_for(self, source: SourceTable) -> NewTable | None:
         """The 1:1 copy of ``source`` in the new schema."""
@@ -136,7 +160,8 @@ class OptimizedPlan:
 
 
 def render(plan: Plan) -> PlanResult:
-    """The contract JSON: CREATE SCHEMA statements, CREATE TABLEs, then INSERT migrations, then queries."""
+    """The contract JSON for Trino: CREATE SCHEMA statements, CREATE TABLEs, then INSERT migrations, then
+    queries (PostgreSQL: :func:`jobs.engine.postgres_ddl.render`)."""
     ddl = [Statement(statement=f"CREATE SCHEMA {quote_name(c)}.{quote_name(s)}") for c, s in plan.schemas]
     ddl.extend(Statement(statement=t.create_sql()) for t in plan.tables)
     migrations = [Statement(statement=t.insert_sql()) for t in plan.tables]

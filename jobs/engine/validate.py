@@ -21,7 +21,7 @@ from jobs.contract.workload import Workload
 from jobs.engine.errors import PlanningError
 from jobs.engine.model.requalify import table_references
 from jobs.engine.model.source_ddl import read_source_tables
-from jobs.sql.dialect import trino
+from jobs.sql.dialect import POSTGRES, dialect, dialect_of_url
 from jobs.sql.statements import WRITE_STATEMENTS, parse_statement, table_key, written_table
 
 
@@ -40,6 +40,7 @@ class Problem:
 class _Checker:
     def __init__(self, workload: Workload) -> None:
         sources = read_source_tables(workload)
+        self.read = dialect_of_url(workload.url)
         self.source_keys = {t.key for t in sources}
         self.source_schemas = {(t.catalog.lower(), t.schema.lower()) for t in sources}
         self.new_schemas: set[tuple[str, str]] = set()
@@ -51,15 +52,18 @@ class _Checker:
 
     def parse(self, section: str, item: object, text: str) -> exp.Expr | None:
         try:
-            return parse_statement(text)
+            return parse_statement(text, self.read)
         except (SqlglotError, ValueError) as exc:
-            self.add(section, item, f"does not parse as one Trino statement: {str(exc).splitlines()[0][:160]}")
+            name = "PostgreSQL" if self.read == POSTGRES else "Trino"
+            self.add(section, item, f"does not parse as one {name} statement: {str(exc).splitlines()[0][:160]}")
             return None
 
     def qualified(self, section: str, item: object, statement: exp.Expr) -> None:
         for table in table_references(statement):
             if len(table_key(table)) != 3:
-                self.add(section, item, f"{table.sql(trino())} is not fully qualified as catalog.schema.table")
+                self.add(
+                    section, item, f"{table.sql(dialect(self.read))} is not fully qualified as catalog.schema.table"
+                )
 
     def writes_new_schema(self, section: str, item: object, statement: exp.Expr) -> None:
         target = written_table(statement)
@@ -73,6 +77,13 @@ class _Checker:
 
     def schema(self, index: int, statement: exp.Create) -> None:
         node = statement.this
+        catalogs = sorted({c for c, _ in self.source_schemas})
+        if self.read == POSTGRES and isinstance(node, exp.Table) and node.db and not node.catalog and not node.name:
+            # PostgreSQL names a schema with one part: it is created in the connection's database.
+            if len(catalogs) != 1:
+                self.add("ddl", index, "the source tables are in several PostgreSQL databases")
+                return
+            node = exp.Table(db=node.args["db"], catalog=exp.to_identifier(catalogs[0]))
         if not (isinstance(node, exp.Table) and node.catalog and node.db and not node.name):
             self.add("ddl", index, "CREATE SCHEMA must name catalog.schema")
             return
@@ -94,16 +105,32 @@ class _Checker:
                 continue
             if index == 0:
                 self.add("ddl", 0, "the first DDL statement must be CREATE SCHEMA")
+            if self.read == POSTGRES and isinstance(statement, exp.Create) and statement.kind == "INDEX":
+                self.index(index, statement)
+                continue
             if not (isinstance(statement, exp.Create) and statement.kind == "TABLE"):
                 self.add("ddl", index, "only CREATE SCHEMA and CREATE TABLE belong in ddl")
                 continue
             self.writes_new_schema("ddl", index, statement)
             self.qualified("ddl", index, statement)
 
+    def index(self, index: int, statement: exp.Create) -> None:
+        """A PostgreSQL index must be on a table this plan created (it then lives in the new schema)."""
+        node = statement.this
+        table = node.args.get("table") if isinstance(node, exp.Index) else None
+        key = table_key(table) if isinstance(table, exp.Table) else ()
+        if key not in self.created:
+            self.add("ddl", index, f"indexes {'.'.join(key) or 'no table'}, which is not a table of the new schema")
+
     def migrations(self, result: PlanResult) -> None:
         for index, item in enumerate(result.migrations):
             statement = self.parse("migrations", index, item.statement)
             if statement is None:
+                continue
+            if self.read == POSTGRES and isinstance(statement, exp.Analyze):
+                analyzed = [table_key(t) for t in statement.args.get("tables") or [] if isinstance(t, exp.Table)]
+                if not analyzed or any(key not in self.created for key in analyzed):
+                    self.add("migrations", index, "ANALYZE must name tables of the new schema")
                 continue
             if not isinstance(statement, exp.Insert):
                 self.add("migrations", index, "a migration must be INSERT INTO a new table")
@@ -124,7 +151,7 @@ class _Checker:
             statement = parsed.get(query.query)
             if statement is None:
                 try:
-                    statement = parse_statement(query.query)
+                    statement = parse_statement(query.query, self.read)
                 except (SqlglotError, ValueError):
                     continue  # passed through on purpose; noted in the report
             if isinstance(statement, WRITE_STATEMENTS):
@@ -132,7 +159,7 @@ class _Checker:
             for table in table_references(statement):
                 key = table_key(table)
                 if len(key) != 3:
-                    self.add("queries", query.queryid, f"{table.sql(trino())} is not fully qualified")
+                    self.add("queries", query.queryid, f"{table.sql(dialect(self.read))} is not fully qualified")
                 elif key in self.source_keys:
                     self.add("queries", query.queryid, f"reads the source table {'.'.join(key)}")
                 elif key[:2] in self.new_schemas and key not in self.created:

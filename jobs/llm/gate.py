@@ -17,9 +17,11 @@ from sqlglot.schema import MappingSchema
 
 from jobs.contract.result import Statement
 from jobs.engine.model.requalify import is_cte_reference
+from jobs.sql.dialect import POSTGRES
 from jobs.sql.statements import WRITING_NODES
 
 DIALECT = "trino"
+
 
 #: Node types that change data or metadata; none may appear anywhere in a proposal.
 _FORBIDDEN = WRITING_NODES
@@ -32,19 +34,25 @@ class NewSchema:
     """The tables the plan's DDL creates: ``(catalog, schema, table)`` -> ``{column: type}``."""
 
     tables: dict[TableKey, dict[str, str]]
+    #: The sqlglot dialect the plan and the proposals are written in.
+    dialect: str = DIALECT
+
+    @property
+    def engine_name(self) -> str:
+        return "PostgreSQL" if self.dialect == POSTGRES else "Trino"
 
     def mapping_schema(self) -> MappingSchema:
         nested: dict[str, dict[str, dict[str, dict[str, str]]]] = {}
         for (catalog, schema, table), columns in self.tables.items():
             nested.setdefault(catalog, {}).setdefault(schema, {})[table] = columns
-        return MappingSchema(cast("dict[str, object]", nested), dialect=DIALECT)
+        return MappingSchema(cast("dict[str, object]", nested), dialect=self.dialect)
 
 
 def _key(table: exp.Table) -> tuple[str, ...]:
     return tuple(part.name.lower() for part in table.parts)
 
 
-def _created_columns(create: exp.Create) -> tuple[tuple[str, ...], dict[str, str]] | None:
+def _created_columns(create: exp.Create, dialect: str) -> tuple[tuple[str, ...], dict[str, str]] | None:
     """The table key and ``{column: type}`` a ``CREATE TABLE`` declares, or ``None`` when unknown."""
     target = create.this
     query = create.expression
@@ -52,8 +60,10 @@ def _created_columns(create: exp.Create) -> tuple[tuple[str, ...], dict[str, str
         table = target.this
         columns = {}
         for column in target.expressions:
+            if isinstance(column, exp.PrimaryKey):
+                continue  # a PostgreSQL table constraint, not a column
             kind = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
-            columns[column.name.lower()] = kind.sql(DIALECT) if kind is not None else "UNKNOWN"
+            columns[column.name.lower()] = kind.sql(dialect) if kind is not None else "UNKNOWN"
     elif isinstance(target, exp.Table) and isinstance(query, exp.Query):
         # CREATE TABLE ... AS SELECT: the columns are the query's output names.
         if any(select.is_star for select in query.selects):
@@ -65,7 +75,7 @@ def _created_columns(create: exp.Create) -> tuple[tuple[str, ...], dict[str, str
     return (_key(table) if isinstance(table, exp.Table) else ()), columns
 
 
-def new_schema_from_ddl(ddl: list[Statement]) -> NewSchema:
+def new_schema_from_ddl(ddl: list[Statement], dialect: str = DIALECT) -> NewSchema:
     """Read the columns of the ``CREATE TABLE`` statements (column lists or ``AS SELECT`` output names).
 
     >>> schema = new_schema_from_ddl([Statement(statement="CREATE SCHEMA c.n"),
@@ -77,17 +87,17 @@ def new_schema_from_ddl(ddl: list[Statement]) -> NewSchema:
     tables: dict[TableKey, dict[str, str]] = {}
     for statement in ddl:
         try:
-            parsed = sqlglot.parse(statement.statement, read=DIALECT)
+            parsed = sqlglot.parse(statement.statement, read=dialect)
         except SqlglotError:
             continue
         for node in parsed:
             if not isinstance(node, exp.Create) or node.kind != "TABLE":
                 continue
-            created = _created_columns(node)
+            created = _created_columns(node, dialect)
             if created is not None and len(created[0]) == 3 and created[1]:
                 key, columns = created
                 tables[(key[0], key[1], key[2])] = columns
-    return NewSchema(tables)
+    return NewSchema(tables, dialect)
 
 
 def clean_proposal(sql: str) -> str:
@@ -122,9 +132,9 @@ def static_rejection(sql: str, schema: NewSchema) -> str | None:
     if not text:
         return "empty SQL"
     try:
-        statements = [s for s in sqlglot.parse(text, read=DIALECT) if s is not None]
+        statements = [s for s in sqlglot.parse(text, read=schema.dialect) if s is not None]
     except SqlglotError as exc:
-        return f"does not parse as Trino SQL: {_first_line(exc)}"
+        return f"does not parse as {schema.engine_name} SQL: {_first_line(exc)}"
     if len(statements) != 1:
         return f"must be exactly one statement, got {len(statements)}"
     ast = statements[0]
@@ -136,7 +146,7 @@ def static_rejection(sql: str, schema: NewSchema) -> str | None:
     read = 0
     for table in ast.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier):
-            return f"table functions are not allowed: {table.sql(DIALECT)[:120]}"
+            return f"table functions are not allowed: {table.sql(schema.dialect)[:120]}"
         if is_cte_reference(table):
             continue
         key = _key(table)
@@ -152,7 +162,7 @@ def static_rejection(sql: str, schema: NewSchema) -> str | None:
         qualify(
             ast.copy(),
             schema=schema.mapping_schema(),
-            dialect=DIALECT,
+            dialect=schema.dialect,
             validate_qualify_columns=True,
             quote_identifiers=False,
         )

@@ -14,7 +14,7 @@ from sqlglot.errors import SqlglotError
 from jobs.contract.profile import DatabaseProfile
 from jobs.contract.result import PlanResult, TaskReport
 from jobs.contract.workload import WorkloadQuery
-from jobs.llm.gate import DIALECT, NewSchema, TableKey
+from jobs.llm.gate import NewSchema, TableKey
 
 #: Caps (characters) on each piece of context.
 MAX_DDL_CHARS = 12_000
@@ -45,7 +45,7 @@ def _truncate(text: str, limit: int) -> str:
 def referenced_tables(sql: str, schema: NewSchema) -> list[TableKey]:
     """The new-schema tables ``sql`` reads, in text order (empty when it does not parse)."""
     try:
-        ast = sqlglot.parse_one(sql, read=DIALECT)
+        ast = sqlglot.parse_one(sql, read=schema.dialect)
     except SqlglotError:
         return []
     found: dict[TableKey, None] = {}
@@ -116,7 +116,8 @@ def rewrite_messages(
     if report.recommendations:
         sections.append("Plan decisions:\n" + "\n".join(report.recommendations[:MAX_RECOMMENDATION_LINES]))
     sections.append('Answer with the JSON object {"sql": ..., "rationale": ...} only.')
-    return [SystemMessage(content=REWRITE_SYSTEM), HumanMessage(content="\n\n".join(sections))]
+    system = REWRITE_SYSTEM.replace("Trino", schema.engine_name)
+    return [SystemMessage(content=system), HumanMessage(content="\n\n".join(sections))]
 
 
 def explanation_messages(plan: PlanResult, report: TaskReport, accepted: list[str]) -> list[BaseMessage]:

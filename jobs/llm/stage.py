@@ -27,6 +27,7 @@ from jobs.llm.outcome import AcceptedRewrite, LlmOutcome, RejectedProposal, Sugg
 from jobs.llm.prompts import explanation_messages, rewrite_messages
 from jobs.llm.proposal import parse_proposal
 from jobs.settings import Settings
+from jobs.sql.dialect import dialect_of_url
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class _Stage:
         self.client = client
         self.checker = checker
         self.on_progress = on_progress
-        self.schema: NewSchema = new_schema_from_ddl(outcome.result.ddl)
+        self.schema: NewSchema = new_schema_from_ddl(outcome.result.ddl, dialect_of_url(workload.url))
         self.endpoint_down = False
 
     def reject(self, queryid: str, sql: str, reason: str) -> None:

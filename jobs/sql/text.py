@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlglot.errors import SqlglotError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from jobs.sql.dialect import trino
+from jobs.sql.dialect import DIALECT, dialect
 
 _SQL_WORDS = ("select ", "from ", "where ", "group by", "join ", "order by")
 
@@ -25,9 +25,9 @@ class CleanText:
     tokens: list[Token] = field(default_factory=list)
 
 
-def tokenize(text: str) -> list[Token]:
-    """Trino tokens of ``text``; raises :class:`sqlglot.errors.SqlglotError` on unterminated literals."""
-    return trino().tokenize(text)
+def tokenize(text: str, read: str = DIALECT) -> list[Token]:
+    """Tokens of ``text`` in dialect ``read``; raises :class:`sqlglot.errors.SqlglotError` on unterminated literals."""
+    return dialect(read).tokenize(text)
 
 
 def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -48,7 +48,7 @@ def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def clean_sql(text: str) -> CleanText:
+def clean_sql(text: str, read: str = DIALECT) -> CleanText:
     """Strip trailing ``;`` and whitespace, turn ``count()`` into ``count(*)``, note swallowing ``--`` comments.
 
     >>> clean_sql("SELECT count() FROM t; ").text
@@ -61,7 +61,7 @@ def clean_sql(text: str) -> CleanText:
     stripped = text.strip()
     notes: list[str] = []
     try:
-        found = tokenize(stripped)
+        found = tokenize(stripped, read)
     except SqlglotError as exc:
         return CleanText(stripped.rstrip(";").rstrip(), [f"cannot be tokenized: {str(exc)[:120]}"], [])
     # Drop trailing semicolons (Trino rejects them) and anything after the last one but comments.
@@ -81,7 +81,7 @@ def clean_sql(text: str) -> CleanText:
         notes.append("dialect slip fixed: count() read as count(*)")
         stripped = splice(stripped, edits)
         try:
-            found = tokenize(stripped)
+            found = tokenize(stripped, read)
         except SqlglotError:
             found = []
     for line in stripped.splitlines() if "--" in stripped else ():

@@ -16,7 +16,9 @@ from jobs.contract.verification import VerificationReport
 from jobs.contract.workload import Workload
 from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
 from jobs.llm.equivalence import EquivalenceChecker, ThreadedChecker
+from jobs.sql.dialect import POSTGRES, dialect_of_url
 from jobs.sql.jdbc_url import redact_url
+from jobs.verify.postgres import verify_postgres_plan
 from jobs.verify.verifier import apply_plan, same_rows, verify_plan
 
 
@@ -24,6 +26,8 @@ from jobs.verify.verifier import apply_plan, same_rows, verify_plan
 class AppliedPlan:
     client: TrinoHttpClient | None
     warnings: list[str] = field(default_factory=list)
+    #: A PostgreSQL verification database: the verify stage runs the whole plan there itself.
+    postgres_url: str | None = None
 
     def checker(self) -> EquivalenceChecker | None:
         client = self.client
@@ -34,6 +38,9 @@ class AppliedPlan:
 
 async def apply_for_checks(workload: Workload, result: PlanResult, verify_url: str) -> AppliedPlan:
     """Run the plan on ``verify_url``; a failure is a warning and leaves no checker."""
+    if dialect_of_url(verify_url) == POSTGRES:
+        # No single-rewrite checker on PostgreSQL yet: LLM rewrites stay suggestions there.
+        return AppliedPlan(None, postgres_url=verify_url)
     try:
         client = client_from_jdbc_url(verify_url)
         errors = await apply_plan(workload, result, verify_url, client=client)
@@ -57,13 +64,16 @@ async def verify_and_revert(
     from jobs.engine.optimizer import baseline_result
     from jobs.engine.unread_tables import without_unread_tables
 
-    if applied.client is None:
+    if applied.client is None and applied.postgres_url is None:
         return result, None, []
     try:
-        report = await asyncio.wait_for(
-            verify_plan(workload, result, verify_url, repetitions=repetitions, client=applied.client, prepared=True),
-            timeout=max(1.0, budget_seconds),
-        )
+        if applied.postgres_url is not None:
+            running = verify_postgres_plan(workload, result, applied.postgres_url, repetitions=repetitions)
+        else:
+            running = verify_plan(
+                workload, result, verify_url, repetitions=repetitions, client=applied.client, prepared=True
+            )
+        report = await asyncio.wait_for(running, timeout=max(1.0, budget_seconds))
     except TimeoutError:
         return result, None, [f"verification did not finish within its {budget_seconds:.0f}s budget"]
     except Exception as exc:

@@ -99,3 +99,30 @@ def test_returned_statement_is_the_one_statement() -> None:
 def test_unknown_engine_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown engine"):
         check_read_only("SELECT 1", "mysql")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a, \"B\") INCLUDE (c)')",
+        "SELECT hypopg_relation_size(13556)",
+        "SELECT hypopg_reset()",
+    ],
+)
+def test_the_what_if_hypopg_calls_pass(sql: str) -> None:
+    assert check_read_only(sql, "postgresql") == sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT hypopg_drop_index(1)",
+        "SELECT * FROM hypopg_list_indexes",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a); DROP TABLE d.s.t')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a)') WHERE pg_sleep(9) IS NULL",
+        "SELECT a, hypopg_reset() FROM d.s.t",
+    ],
+)
+def test_every_other_hypopg_call_is_refused(sql: str) -> None:
+    with pytest.raises(ReadOnlyViolation, match="hypopg"):
+        check_read_only(sql, "postgresql")

@@ -68,3 +68,17 @@ def test_valid_queries_pass(sql: str, schema: NewSchema) -> None:
 def test_invalid_queries_are_rejected_with_the_reason(sql: str, reason: str, schema: NewSchema) -> None:
     rejection = static_rejection(sql, schema)
     assert rejection is not None and reason in rejection, rejection
+
+
+def test_the_gate_reads_postgresql_plans_in_postgresql() -> None:
+    from jobs.contract.result import Statement
+    from jobs.llm.gate import new_schema_from_ddl, static_rejection
+
+    ddl = [
+        Statement(statement="CREATE SCHEMA s_opt"),
+        Statement(statement="CREATE TABLE d.s_opt.t (a INT NOT NULL, b TEXT, PRIMARY KEY (a))"),
+    ]
+    schema = new_schema_from_ddl(ddl, "postgres")
+    assert schema.tables == {("d", "s_opt", "t"): {"a": "INT", "b": "TEXT"}}
+    assert static_rejection("SELECT a::bigint FROM d.s_opt.t WHERE b ~ '^x'", schema) is None
+    assert static_rejection("SELECT zz FROM d.s_opt.t", schema) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobs.engine.model.source_ddl import SourceTable
+from jobs.sql.dialect import DIALECT
 from jobs.sql.quoting import qualified
 
 #: Suffix of the new schema's name.
@@ -35,8 +36,12 @@ class Namespaces:
     ambiguous or undeclared is read in the first matching source schema, with a note.
     """
 
-    def __init__(self, tables: list[SourceTable], default: tuple[str | None, str | None] = (None, None)) -> None:
+    def __init__(
+        self, tables: list[SourceTable], default: tuple[str | None, str | None] = (None, None), read: str = DIALECT
+    ) -> None:
         self.tables = tables
+        #: The sqlglot dialect the workload's queries are read (and the plan written) in.
+        self.dialect = read
         self.by_key = {t.key: t for t in tables}
         self.default = (default[0].lower() if default[0] else None, default[1].lower() if default[1] else None)
         source_schemas: list[tuple[str, str]] = []

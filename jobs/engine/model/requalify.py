@@ -16,7 +16,7 @@ from sqlglot.tokenizer_core import Token, TokenType
 
 from jobs.engine.model.namespaces import Namespaces
 from jobs.engine.model.source_ddl import SourceTable, collapse_qualifiers, identifier_parts
-from jobs.sql.dialect import trino
+from jobs.sql.dialect import DIALECT, dialect
 from jobs.sql.quoting import qualified
 from jobs.sql.text import clean_sql, splice, tokenize
 
@@ -37,6 +37,8 @@ class ParsedQuery:
     spliced: bool = False
     #: :func:`table_references` of :attr:`ast`, as parsed.
     tables: list[exp.Table] = field(default_factory=list)
+    #: The sqlglot dialect :attr:`text` is written in.
+    read: str = DIALECT
 
     def fresh_tree(self) -> exp.Expr:
         """A new AST of :attr:`text`, for rules that edit a tree (only call when :attr:`ast` is set).
@@ -44,7 +46,7 @@ class ParsedQuery:
         Parsing again beats a deep copy; the tokens are not kept for it: holding every query's
         tokens doubles the objects the garbage collector scans for the whole run.
         """
-        return trino().parser().parse(tokenize(self.text), self.text)[0]  # type: ignore[return-value]
+        return dialect(self.read).parser().parse(tokenize(self.text, self.read), self.text)[0]  # type: ignore[return-value]
 
 
 def is_cte_reference(table: exp.Table) -> bool:
@@ -120,12 +122,13 @@ def _qualifier_edits(
 
 def parse_query(queryid: str, text: str, namespaces: Namespaces) -> ParsedQuery:
     """Clean, parse and requalify one query; never raises (problems become notes)."""
-    cleaned = clean_sql(text)
-    query = ParsedQuery(queryid, cleaned.text, None, notes=list(cleaned.notes))
+    read = namespaces.dialect
+    cleaned = clean_sql(text, read)
+    query = ParsedQuery(queryid, cleaned.text, None, notes=list(cleaned.notes), read=read)
     try:
         # Parse the tokens clean_sql already made: tokenizing is half the cost of parsing.
-        tokens = cleaned.tokens or tokenize(cleaned.text)
-        statements = [s for s in trino().parser().parse(tokens, cleaned.text) if s is not None]
+        tokens = cleaned.tokens or tokenize(cleaned.text, read)
+        statements = [s for s in dialect(read).parser().parse(tokens, cleaned.text) if s is not None]
     except SqlglotError as exc:
         query.notes.append(f"cannot be parsed, passed through requalified: {str(exc).splitlines()[0][:160]}")
         query.requalified = _token_requalify(cleaned.tokens, cleaned.text, namespaces, query)
@@ -152,7 +155,7 @@ def parse_query(queryid: str, text: str, namespaces: Namespaces) -> ParsedQuery:
             replacement = renamed[source.key] = namespaces.new_name(source)
         span = _span(identifiers)
         if span is None:
-            query.notes.append(f"no position for {table.sql(trino())}: rendered from the AST")
+            query.notes.append(f"no position for {table.sql(dialect(read))}: rendered from the AST")
             return _render_from_ast(query, namespaces)
         edits.append((*span, replacement))
     edits.extend(_qualifier_edits(query.ast, renamed, namespaces))
@@ -165,7 +168,7 @@ def _render_from_ast(query: ParsedQuery, namespaces: Namespaces) -> ParsedQuery:
     assert query.ast is not None
     copy = query.ast.copy()
     requalify_tree(copy, namespaces)
-    query.requalified = copy.sql(trino())
+    query.requalified = copy.sql(dialect(query.read))
     return query
 
 

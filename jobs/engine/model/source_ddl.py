@@ -7,7 +7,7 @@ without the table's columns there is nothing to plan.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlglot
 from sqlglot import exp
@@ -15,7 +15,7 @@ from sqlglot.errors import SqlglotError
 
 from jobs.contract.workload import Workload
 from jobs.engine.errors import PlanningError
-from jobs.sql.dialect import trino
+from jobs.sql.dialect import DIALECT, POSTGRES, dialect, dialect_of_url
 from jobs.sql.quoting import qualified
 from jobs.sql.text import clean_sql
 
@@ -23,8 +23,10 @@ from jobs.sql.text import clean_sql
 @dataclass(frozen=True)
 class SourceColumn:
     name: str
-    #: The column type as Trino SQL (``DECIMAL(7, 2)``).
+    #: The column type in the workload's dialect (``DECIMAL(7, 2)``).
     type_sql: str
+    #: Declared ``NOT NULL`` (or part of the primary key); kept on PostgreSQL, where it is enforced.
+    not_null: bool = False
 
     @property
     def key(self) -> str:
@@ -40,6 +42,8 @@ class SourceTable:
     #: Iceberg ``partitioning``/``sorted_by`` entries the source DDL declares, if any.
     partitioning: tuple[str, ...] = ()
     sorted_by: tuple[str, ...] = ()
+    #: PostgreSQL ``PRIMARY KEY`` columns (column or table constraint), lower case.
+    primary_key: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -93,16 +97,31 @@ def session_namespace(url: str | None) -> tuple[str | None, str | None]:
         parsed = parse_jdbc_url(url)
     except JdbcUrlError:
         return None, None
+    if parsed.engine == "postgresql":
+        # A PostgreSQL session is in the URL's database, and unqualified names find ``public``
+        # (the default search_path).
+        return parsed.catalog, parsed.schema or ("public" if parsed.catalog else None)
     return parsed.catalog, parsed.schema
 
 
-def _parse_one(index: int, text: str) -> exp.Create:
+_DIALECT_NAMES = {DIALECT: "Trino", POSTGRES: "PostgreSQL"}
+#: PostgreSQL's serial types are integers with a sequence as default; the copies keep the integer
+#: (the values come from the source by INSERT ... SELECT and the plan's tables are only read).
+_SERIAL = {
+    exp.DataType.Type.SMALLSERIAL: "SMALLINT",
+    exp.DataType.Type.SERIAL: "INT",
+    exp.DataType.Type.BIGSERIAL: "BIGINT",
+}
+
+
+def _parse_one(index: int, text: str, read: str) -> exp.Create:
     field = f"ddl[{index}]"
-    cleaned = clean_sql(text)
+    cleaned = clean_sql(text, read)
     try:
-        statements = [s for s in sqlglot.parse(cleaned.text, read=trino()) if s is not None]
+        statements = [s for s in sqlglot.parse(cleaned.text, read=dialect(read)) if s is not None]
     except SqlglotError as exc:
-        raise PlanningError(field, f"cannot be parsed as Trino SQL: {str(exc).splitlines()[0][:200]}") from None
+        name = _DIALECT_NAMES.get(read, read)
+        raise PlanningError(field, f"cannot be parsed as {name} SQL: {str(exc).splitlines()[0][:200]}") from None
     if len(statements) != 1:
         raise PlanningError(field, f"expected one CREATE TABLE statement, found {len(statements)}")
     statement = statements[0]
@@ -135,7 +154,8 @@ def _read_cached(statements: tuple[str, ...], url: str | None) -> tuple[SourceTa
 
 
 def _read(statements: tuple[str, ...], url: str | None) -> list[SourceTable]:
-    created = [(index, _parse_one(index, text)) for index, text in enumerate(statements)]
+    read = dialect_of_url(url)
+    created = [(index, _parse_one(index, text, read)) for index, text in enumerate(statements)]
     named = []
     for index, statement in created:
         schema_node = statement.this
@@ -165,15 +185,7 @@ def _read(statements: tuple[str, ...], url: str | None) -> list[SourceTable]:
             parts = [namespace[0], namespace[1], parts[0]]
         elif len(parts) != 3:
             raise PlanningError(field, f"table name {'.'.join(parts)} has more than catalog.schema.table")
-        columns = []
-        schema_node = statement.this
-        for column_def in schema_node.expressions:
-            if not isinstance(column_def, exp.ColumnDef):
-                continue  # constraints: not part of the Iceberg table
-            kind = column_def.args.get("kind")
-            if kind is None:
-                raise PlanningError(field, f"column {column_def.name} has no type")
-            columns.append(SourceColumn(column_def.name, kind.sql(trino())))
+        columns, primary_key = _columns(field, statement, read)
         if not columns:
             raise PlanningError(field, "CREATE TABLE declares no columns")
         source = SourceTable(
@@ -183,12 +195,41 @@ def _read(statements: tuple[str, ...], url: str | None) -> list[SourceTable]:
             tuple(columns),
             _array_property(statement, "partitioning"),
             _array_property(statement, "sorted_by"),
+            primary_key,
         )
         if source.key in seen:
             raise PlanningError(field, f"table {source.qualified} is declared twice")
         seen.add(source.key)
         tables.append(source)
     return tables
+
+
+def _columns(field: str, statement: exp.Create, read: str) -> tuple[list[SourceColumn], tuple[str, ...]]:
+    """The declared columns, and the primary key (PostgreSQL only: Iceberg tables have none)."""
+    schema_node = statement.this
+    assert isinstance(schema_node, exp.Schema)
+    keys: list[str] = []
+    for node in schema_node.expressions:
+        if isinstance(node, exp.PrimaryKey):
+            keys.extend(c.name.lower() for c in node.expressions if isinstance(c, exp.Expr) and c.name)
+    columns = []
+    for column_def in schema_node.expressions:
+        if not isinstance(column_def, exp.ColumnDef):
+            continue  # table constraints: the primary key is read above, the rest is not copied
+        kind = column_def.args.get("kind")
+        if kind is None:
+            raise PlanningError(field, f"column {column_def.name} has no type")
+        constraints = [c.args.get("kind") for c in column_def.args.get("constraints") or []]
+        if any(isinstance(c, exp.PrimaryKeyColumnConstraint) for c in constraints):
+            keys.append(column_def.name.lower())
+        serial = _SERIAL.get(kind.this) if read == POSTGRES else None
+        type_sql = serial or kind.sql(dialect(read))
+        not_null = any(isinstance(c, exp.NotNullColumnConstraint) for c in constraints)
+        columns.append(SourceColumn(column_def.name, type_sql, not_null or serial is not None))
+    if read != POSTGRES:
+        return columns, ()
+    key = tuple(dict.fromkeys(keys))
+    return [replace(c, not_null=True) if c.key in key else c for c in columns], key
 
 
 def check_ddl(workload: Workload) -> None:

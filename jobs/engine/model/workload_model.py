@@ -261,3 +261,18 @@ def build_model(
         for scope in blocks(query.ast, namespaces):
             recorder.block(scope)
     return model
+
+
+def query_usage(query: ParsedQuery, namespaces: Namespaces) -> dict[tuple[str, str, str], TableUsage]:
+    """How one query uses each table it reads (weight 1 per block): the index candidates are per query.
+
+    Tables the query does not read are left out; an unparsable query uses nothing known.
+    """
+    if query.ast is None:
+        return {}
+    tables = {t.key: TableUsage(t) for t in namespaces.tables}
+    model = WorkloadModel(namespaces, [query], {query.queryid: 1.0}, tables)
+    recorder = _Recorder(model, 1.0)
+    for scope in blocks(query.ast, namespaces):
+        recorder.block(scope)
+    return {key: usage for key, usage in tables.items() if usage.weight > 0}

@@ -14,11 +14,13 @@ from jobs.engine.plan import Plan
 from jobs.engine.rules.materialized_blocks import materialized_blocks
 from jobs.engine.rules.narrow_types import narrow_types
 from jobs.engine.rules.partitioning import partitioning
+from jobs.engine.rules.pg_indexes import pg_indexes
 from jobs.engine.rules.pre_aggregation import pre_aggregation
 from jobs.engine.rules.sort_order import sort_order
 
 Rule = Callable[[WorkloadModel, Plan], Plan]
 
 #: Column types first (they change the copies' columns), then the copies' layout, then derived tables
-#: (blocks over joins last: they leave queries another rule rewrote alone).
-RULES: tuple[Rule, ...] = (narrow_types, partitioning, sort_order, pre_aggregation, materialized_blocks)
+#: (blocks over joins last: they leave queries another rule rewrote alone). Each rule serves the
+#: engines its module declares (:mod:`jobs.engine.rules.engines`): Trino's five, PostgreSQL's indexes.
+RULES: tuple[Rule, ...] = (narrow_types, partitioning, sort_order, pre_aggregation, materialized_blocks, pg_indexes)

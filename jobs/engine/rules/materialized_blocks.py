@@ -38,6 +38,7 @@ from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.readable import count, queries_phrase
 from jobs.engine.rewrite.join_block_rewrite import BlockLayout, fill_select, layout_for, rewrite_join_block
 from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.engine.rules.engines import serves
 from jobs.engine.rules.estimates import card
 
 #: A block's query must weigh at least this share of the workload.
@@ -141,6 +142,7 @@ def _candidates(model: WorkloadModel, plan: Plan) -> tuple[list[_Table], dict[in
     return sorted(tables.values(), key=lambda t: -t.weight), trees
 
 
+@serves("trino")
 def materialized_blocks(model: WorkloadModel, plan: Plan) -> Plan:
     """Create a table per heavy aggregate block over joins and point the blocks at it."""
     chosen, trees = _candidates(model, plan)

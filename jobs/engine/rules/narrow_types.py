@@ -32,6 +32,7 @@ from jobs.engine.model.type_families import integer_bits
 from jobs.engine.model.workload_model import ColumnUsage, WorkloadModel
 from jobs.engine.plan import NewColumn, Plan
 from jobs.engine.readable import queries_phrase
+from jobs.engine.rules.engines import serves
 from jobs.engine.rules.estimates import card
 from jobs.sql.quoting import quote_name
 
@@ -59,6 +60,7 @@ def _few_values(profile: ColumnProfile) -> bool:
     return profile.distinct_values is not None and profile.distinct_values <= MAX_DISTINCT_VALUES
 
 
+@serves("trino")
 def narrow_types(model: WorkloadModel, plan: Plan) -> Plan:
     """Narrow integer columns of the copied tables (profile required)."""
     if model.profile is None:

@@ -38,6 +38,7 @@ from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
 from jobs.engine.readable import share
+from jobs.engine.rules.engines import serves
 from jobs.engine.rules.estimates import card
 from jobs.sql.quoting import quote_name
 
@@ -123,6 +124,7 @@ def _candidate(model: WorkloadModel, table: NewTable) -> tuple[float, str, str] 
     return best
 
 
+@serves("trino")
 def partitioning(model: WorkloadModel, plan: Plan) -> Plan:
     """Partition each copied table on its most-filtered column when the profile says it pays."""
     unprofiled = []

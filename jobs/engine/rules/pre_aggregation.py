@@ -36,6 +36,7 @@ from jobs.engine.plan import NewColumn, NewTable, Plan, PlannedQuery
 from jobs.engine.readable import count, queries_phrase
 from jobs.engine.rewrite.aggregate_rewrite import AggregateLayout, rewrite_block
 from jobs.engine.rewrite.rewritten_text import render_rewrite
+from jobs.engine.rules.engines import serves
 from jobs.engine.rules.estimates import card
 from jobs.sql.dialect import trino
 from jobs.sql.quoting import quote_name
@@ -192,6 +193,7 @@ def _unqualified_measure(measure: Measure) -> str:
     return Measure(measure.function, _unqualified(measure.argument)).fill_sql()
 
 
+@serves("trino")
 def pre_aggregation(model: WorkloadModel, plan: Plan) -> Plan:
     """Create pre-aggregated tables and point the blocks they answer at them."""
     candidates = _candidates(model)

@@ -54,6 +54,7 @@ from jobs.engine.model.type_families import type_family
 from jobs.engine.model.workload_model import WorkloadModel
 from jobs.engine.plan import NewTable, Plan
 from jobs.engine.readable import queries_phrase
+from jobs.engine.rules.engines import serves
 from jobs.engine.rules.estimates import card
 from jobs.sql.quoting import quote_name
 
@@ -150,6 +151,7 @@ def _best_column(model: WorkloadModel, table: NewTable) -> tuple[str, float] | N
     return best[:2] if best else None
 
 
+@serves("trino")
 def sort_order(model: WorkloadModel, plan: Plan) -> Plan:
     """Sort each copied table by its heaviest selective filter column and its entity id, else by its
     unique key, else by its most used time column."""

@@ -10,6 +10,7 @@ from jobs.engine.model.requalify import parse_query
 from jobs.engine.model.source_ddl import read_source_tables, session_namespace
 from jobs.engine.model.workload_model import WorkloadModel, build_model
 from jobs.engine.plan import Plan
+from jobs.sql.dialect import dialect_of_url
 
 
 def workload_of(ddl: list[str], queries: list[str], weight: float = 100.0) -> Workload:
@@ -30,6 +31,6 @@ def model_and_plan(
 ) -> tuple[WorkloadModel, Plan]:
     """The workload model and the baseline plan the rules start from."""
     workload = workload_of(ddl, queries)
-    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url))
+    namespaces = Namespaces(read_source_tables(workload), session_namespace(workload.url), dialect_of_url(workload.url))
     parsed = [parse_query(q.queryid, q.query, namespaces) for q in workload.queries]
     return build_model(workload, parsed, namespaces, profile), baseline_plan(namespaces, parsed)
