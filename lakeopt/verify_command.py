@@ -18,13 +18,20 @@ def _print_report(report: object) -> None:
     from jobs.contract.verification import VerificationReport
 
     assert isinstance(report, VerificationReport)
-    print(f"{'queryid':<38} {'before s':>9} {'after s':>9} {'speedup':>8}  result")
+    print(f"{'queryid':<38} {'before s':>9} {'after s':>9} {'trino b/a s':>13} {'speedup':>8}  result")
     for q in report.queries:
         before = f"{q.before_seconds:.3f}" if q.before_seconds is not None else "failed"
         after = f"{q.after_seconds:.3f}" if q.after_seconds is not None else "failed"
+        trino = "/".join(f"{s:.3f}" if s is not None else "-" for s in (q.before_trino_seconds, q.after_trino_seconds))
         speedup = f"{q.speedup:.2f}" if q.speedup is not None else "-"
-        verdict = "equal" if q.equal else f"MISMATCH: {q.detail}"
-        print(f"{q.queryid[:38]:<38} {before:>9} {after:>9} {speedup:>8}  {verdict}")
+        verdict = (
+            q.status
+            if q.status == "equal"
+            else f"{q.status.upper() if q.status == 'mismatch' else q.status}: {q.detail}"
+        )
+        print(f"{q.queryid[:38]:<38} {before:>9} {after:>9} {trino:>13} {speedup:>8}  {verdict}")
+    for queryid in report.unmeasured:
+        print(f"{queryid[:38]:<38} {'-':>9} {'-':>9} {'-':>13} {'-':>8}  not measured (budget)")
     for error in report.errors:
         print(f"error: {error}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from jobs.contract.progress import Progress
 from jobs.contract.result import PlanResult, RewrittenQuery
 from jobs.contract.verification import VerificationReport
 from jobs.contract.workload import Workload
@@ -52,6 +53,7 @@ async def verify_and_revert(
     *,
     budget_seconds: float,
     repetitions: int = 1,
+    on_progress: Progress | None = None,
 ) -> tuple[PlanResult, VerificationReport | None, list[str]]:
     """Measure the plan; revert mismatching rewrites to the baseline. Never raises for the database."""
     from jobs.engine.optimizer import baseline_result
@@ -61,7 +63,17 @@ async def verify_and_revert(
         return result, None, []
     try:
         report = await asyncio.wait_for(
-            verify_plan(workload, result, verify_url, repetitions=repetitions, client=applied.client, prepared=True),
+            verify_plan(
+                workload,
+                result,
+                verify_url,
+                repetitions=repetitions,
+                client=applied.client,
+                prepared=True,
+                on_progress=on_progress,
+                # The run stops itself (a partial report) a little before the hard timeout.
+                budget_seconds=max(1.0, budget_seconds * 0.9),
+            ),
             timeout=max(1.0, budget_seconds),
         )
     except TimeoutError:
@@ -69,7 +81,8 @@ async def verify_and_revert(
     except Exception as exc:
         return result, None, [f"verification failed: {redact_url(str(exc))[:300]}"]
     warnings = [redact_url(e)[:300] for e in report.errors]
-    mismatched = {q.queryid for q in report.queries if not q.equal and q.error_before is None}
+    # Only a real mismatch reverts: a nondeterministic original or one that fails is the query's own.
+    mismatched = {q.queryid for q in report.queries if q.status == "mismatch"}
     if not mismatched:
         return result, report, warnings
     baseline = baseline_result(workload)
