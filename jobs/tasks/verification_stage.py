@@ -15,7 +15,7 @@ from jobs.contract.progress import Progress
 from jobs.contract.result import PlanResult, RewrittenQuery
 from jobs.contract.verification import VerificationReport
 from jobs.contract.workload import Workload
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.llm.equivalence import EquivalenceChecker, ThreadedChecker
 from jobs.sql.jdbc_url import redact_url
 from jobs.verify.verifier import apply_plan, same_rows, verify_plan
@@ -23,7 +23,7 @@ from jobs.verify.verifier import apply_plan, same_rows, verify_plan
 
 @dataclass
 class AppliedPlan:
-    client: TrinoHttpClient | None
+    client: TrinoClient | None
     warnings: list[str] = field(default_factory=list)
 
     def checker(self) -> EquivalenceChecker | None:

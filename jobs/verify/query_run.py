@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from jobs.contract.verification import QueryVerification
 from jobs.contract.workload import WorkloadQuery
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError
+from jobs.db.trino_client import TrinoClient, TrinoQueryError
 from jobs.sql.statements import clean_statement
 from jobs.verify.classify import classify, failed_verdict, needs_baseline
 from jobs.verify.compare import ResultSet
@@ -30,7 +30,7 @@ def result_set(result: object) -> ResultSet:
     return ResultSet(list(result.columns), list(result.rows), getattr(result, "types", None))  # type: ignore[attr-defined]
 
 
-async def measure(client: TrinoHttpClient, sql: str, repetitions: int, limit: float) -> Measurement:
+async def measure(client: TrinoClient, sql: str, repetitions: int, limit: float) -> Measurement:
     """A warm-up run (its rows are compared) and ``repetitions`` timed runs, each bounded by ``limit`` s."""
     try:
         warm = await asyncio.to_thread(client.execute, sql, timeout=limit)
@@ -49,7 +49,7 @@ async def measure(client: TrinoHttpClient, sql: str, repetitions: int, limit: fl
     )
 
 
-async def _baseline_rows(client: TrinoHttpClient, sql: str | None, limit: float) -> ResultSet | None:
+async def _baseline_rows(client: TrinoClient, sql: str | None, limit: float) -> ResultSet | None:
     """The baseline form's rows on the copy, or ``None`` when there is none (another schema, a dropped copy)."""
     if sql is None:
         return None
@@ -60,7 +60,7 @@ async def _baseline_rows(client: TrinoHttpClient, sql: str | None, limit: float)
 
 
 async def verify_query(
-    client: TrinoHttpClient,
+    client: TrinoClient,
     query: WorkloadQuery,
     rewritten: str | None,
     baseline: str | None,

@@ -12,7 +12,7 @@ from jobs.contract.result import PlanResult
 from jobs.contract.verification import VerificationReport, time_score, total_score
 from jobs.contract.workload import Workload
 from jobs.db.guard import ReadOnlyViolation, check_read_only
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
+from jobs.db.trino_client import TrinoClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
 from jobs.sql.jdbc_url import redact_url
 from jobs.sql.statements import clean_statement, created_table
 from jobs.verify.classify import classify
@@ -25,6 +25,9 @@ from jobs.verify.statements import (
     new_schema,
     plan_statement,
 )
+
+#: Trino client errors that mean there is no server to talk to (not a refused statement).
+UNREACHABLE = ("CONNECTION", "HTTP_ERROR")
 
 #: The contract's cost of a failing query, also the per-run timeout.
 QUERY_TIMEOUT = 600.0
@@ -83,7 +86,7 @@ def checked_statements(workload: Workload, result: PlanResult, schema: str) -> l
     return checked
 
 
-async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPlan, report: VerificationReport) -> bool:
+async def _prepare(client: TrinoClient, result: PlanResult, plan: CheckedPlan, report: VerificationReport) -> bool:
     """Drop the new schema's objects, then run DDL and migrations; ``False`` on the first failure."""
     checked = plan.statements
     ddl = [s for s in checked if s.kind in ("TABLE", "MATERIALIZED VIEW", "DROP")]
@@ -93,6 +96,8 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPla
         try:
             await asyncio.to_thread(client.execute, statement, timeout=QUERY_TIMEOUT)
         except TrinoQueryError as exc:
+            if exc.error_name in UNREACHABLE:
+                raise  # no server to report on: the caller says so in one line
             report.errors.append(f"DDL failed: {exc} in {statement[:200]}")
             return False
     report.ddl_seconds = time.perf_counter() - started
@@ -107,7 +112,7 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPla
     return True
 
 
-async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: VerificationReport) -> int:
+async def _bytes_of(client: TrinoClient, tables: list[str], report: VerificationReport) -> int:
     total = 0
     for table in tables:
         try:
@@ -158,7 +163,7 @@ def check_plan(workload: Workload, result: PlanResult) -> CheckedPlan:
 
 
 async def apply_plan(
-    workload: Workload, result: PlanResult, url: str, *, client: TrinoHttpClient | None = None
+    workload: Workload, result: PlanResult, url: str, *, client: TrinoClient | None = None
 ) -> list[str]:
     """Run the plan's DDL and migrations on the writable Trino at ``url``; returns the errors.
 
@@ -179,7 +184,7 @@ async def verify_plan(
     repetitions: int = 3,
     on_progress: Progress | None = None,
     query_timeout: float = QUERY_TIMEOUT,
-    client: TrinoHttpClient | None = None,
+    client: TrinoClient | None = None,
     prepared: bool = False,
     budget_seconds: float | None = None,
 ) -> VerificationReport:

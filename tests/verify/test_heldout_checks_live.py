@@ -10,7 +10,7 @@ import pytest
 
 from jobs.contract.verification import time_score
 from jobs.contract.workload import Workload, parse_workload
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.engine import optimize
 from jobs.verify.statements import new_schema
 from jobs.verify.verifier import verify_plan
@@ -42,7 +42,7 @@ def source() -> Iterator[tuple[str, str]]:
     _drop_schema(trino, schema)
 
 
-def _drop_schema(trino: TrinoHttpClient, schema: str) -> None:
+def _drop_schema(trino: TrinoClient, schema: str) -> None:
     catalog, name = schema.split(".")
     tables = trino.execute(f"SELECT table_name FROM {catalog}.information_schema.tables WHERE table_schema = '{name}'")
     for (table,) in tables.rows:
@@ -82,6 +82,8 @@ async def test_heldout_originals_give_zero_mismatches_and_each_is_classified(sou
         report = await verify_plan(
             workload, result, url, repetitions=1, on_progress=lambda _f, message: progress.append(message)
         )
+        # A budget that is over before the first query: a partial report naming every query unmeasured.
+        partial = await verify_plan(workload, result, url, repetitions=1, prepared=True, budget_seconds=0.0)
     finally:
         _drop_schema(trino, new_schema(result.ddl[0].statement))
     status = {q.queryid: q.status for q in report.queries}
@@ -96,3 +98,5 @@ async def test_heldout_originals_give_zero_mismatches_and_each_is_classified(sou
     # Both-fail queries count as the contract says: 600 s before and after, a speedup of 1.
     assert report.x == pytest.approx(time_score(report.queries))
     assert any("query 5/5" in line for line in progress)
+    assert partial.queries == [] and partial.unmeasured == [q.queryid for q in workload.queries]
+    assert partial.partial and not partial.ok and "budget ran out" in partial.errors[0]
