@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import json
 import logging
-import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from lakeopt.errors import CliError, read_workload
+from lakeopt.errors import BAD_INPUT, UNAVAILABLE, CliError, read_workload
+from lakeopt.verify_progress import verify_progress
 
 
 def _print_report(report: object) -> None:
@@ -48,8 +48,9 @@ def _run(args: argparse.Namespace) -> int:
     from jobs.contract.result import PlanResult
     from jobs.db.trino_client import TrinoQueryError
     from jobs.sandbox.config import SandboxConfig
+    from jobs.sql.jdbc_url import redact_url
     from jobs.verify.statements import UnsafeStatementError
-    from jobs.verify.verifier import verify_plan
+    from jobs.verify.verifier import UNREACHABLE, verify_plan
 
     workload = read_workload(args.workload)
     try:
@@ -59,12 +60,28 @@ def _run(args: argparse.Namespace) -> int:
     except (json.JSONDecodeError, ValidationError) as exc:
         raise CliError(f"{args.result} is not a valid result: {exc}") from exc
     url = args.url or workload.url or SandboxConfig().url
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "trino"):  # their retry lines would interleave with the progress
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        report = asyncio.run(verify_plan(workload, result, url, repetitions=args.repetitions))
-    except (UnsafeStatementError, ValueError, TrinoQueryError) as exc:
-        print(f"lakeopt verify: {exc}", file=sys.stderr)
-        return 2
+        with verify_progress(f"verify {Path(args.result).name}") as progress:
+            report = asyncio.run(
+                verify_plan(
+                    workload,
+                    result,
+                    url,
+                    repetitions=args.repetitions,
+                    on_progress=progress,
+                    budget_seconds=args.budget,
+                )
+            )
+    except UnsafeStatementError as exc:
+        raise CliError(f"refused before anything ran: {exc}") from exc
+    except TrinoQueryError as exc:
+        # A dead server or a refused DDL/migration: one line (redacted), never a traceback.
+        code = UNAVAILABLE if exc.error_name in UNREACHABLE else BAD_INPUT
+        raise CliError(redact_url(str(exc))[:500], code) from exc
+    except ValueError as exc:  # a bad or non-Trino URL
+        raise CliError(redact_url(str(exc))[:500]) from exc
     _print_report(report)
     if args.output:
         Path(args.output).write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -81,4 +98,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verify.add_argument("--url", help="JDBC URL of a Trino it may write to (default: the workload's, else the sandbox)")
     verify.add_argument("-o", "--output", metavar="REPORT.json", help="write the full report as JSON")
     verify.add_argument("--repetitions", type=int, default=3, help="timed runs per query after a warm-up (default 3)")
+    verify.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="stop measuring after this long; the report then lists the queries left unmeasured",
+    )
     verify.set_defaults(func=_run)
