@@ -88,3 +88,12 @@ def test_a_dead_trino_is_one_line_and_exit_1_without_a_traceback_or_the_password
         done.stderr
     )
     assert "Traceback" not in done.stderr and "s3(cr)et" not in done.stderr + done.stdout
+
+
+def test_a_second_sandbox_has_its_own_home_and_port(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["sandbox", "--home", str(tmp_path / "b"), "--port", "18081", "status"])
+    config = sandbox_commands._config(args)
+    assert config.home == tmp_path / "b" and config.data_dir == tmp_path / "b" / "data"
+    assert config.url == "jdbc:trino://127.0.0.1:18081?user=lakeopt"
+    default = sandbox_commands._config(build_parser().parse_args(["sandbox", "status"]))
+    assert default.home != config.home and default.port == 18080
