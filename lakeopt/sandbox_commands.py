@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import logging
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from jobs.sandbox.config import DEFAULT_ICEBERG_CATALOGS, SandboxConfig
 from lakeopt.errors import read_workload
@@ -15,11 +17,13 @@ def _config(args: argparse.Namespace) -> SandboxConfig:
     # One line per HTTP poll would bury the output.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     catalogs = tuple(c.strip() for c in args.catalogs.split(",") if c.strip()) if args.catalogs else None
-    return SandboxConfig(
+    # A second, independent sandbox (its own server, data and logs) needs only another home and port.
+    config = SandboxConfig(
         port=args.port,
         heap=args.heap,
         iceberg_catalogs=catalogs or DEFAULT_ICEBERG_CATALOGS,
     )
+    return replace(config, home=Path(args.home).expanduser().resolve()) if args.home else config
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -96,6 +100,7 @@ def _positive_float(text: str) -> float:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``sandbox up|down|status|load`` to the CLI; each sets ``func(args) -> int``."""
     sandbox = subparsers.add_parser("sandbox", help="a local Trino 476 + Iceberg for trying and testing lakeopt")
+    sandbox.add_argument("--home", metavar="DIR", help="the sandbox's own directory (default ~/.lakeopt/sandbox)")
     sandbox.add_argument("--port", type=int, default=18080, help="HTTP port (default 18080)")
     sandbox.add_argument("--heap", default="4G", help="JVM heap, e.g. 4G (default)")
     sandbox.add_argument(

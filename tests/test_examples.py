@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from jobs.contract.workload import parse_workload
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.engine import optimize
 from jobs.engine.plan_script import plan_script
 from tests.services import service_url
@@ -82,5 +82,5 @@ def test_the_example_script_runs_on_trino_and_keeps_every_result() -> None:
             client.execute(f"DROP SCHEMA IF EXISTS iceberg.{name}")
 
 
-def _exists(client: TrinoHttpClient, schema: str) -> bool:
+def _exists(client: TrinoClient, schema: str) -> bool:
     return bool(client.execute(f"SHOW SCHEMAS FROM iceberg LIKE '{schema}'").rows)

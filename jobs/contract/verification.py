@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 #: A query that fails counts as this many seconds (the contract's rule).
 FAILED_QUERY_SECONDS = 600.0
+
+#: ``equal``: same rows; ``mismatch``: the rewrite returns other rows or fails (the only verdict that
+#: reverts a rewrite); ``nondeterministic original``: the original itself may return other rows, and the
+#: rewrite stays within what it allows; ``original fails``: the query errors before the plan (passed through).
+QueryStatus = Literal["equal", "mismatch", "nondeterministic original", "original fails"]
 
 
 class QueryVerification(BaseModel):
@@ -14,7 +21,12 @@ class QueryVerification(BaseModel):
     #: Median wall seconds of the timed runs; ``None`` when the query failed.
     before_seconds: float | None = None
     after_seconds: float | None = None
+    #: Median of Trino's own ``elapsedTimeMillis`` for the same runs, in seconds (no client-side waits).
+    before_trino_seconds: float | None = None
+    after_trino_seconds: float | None = None
     speedup: float | None = None
+    status: QueryStatus = "mismatch"
+    #: ``status`` is equal or nondeterministic original: the rewrite may stand in for the original.
     equal: bool = False
     detail: str = ""
     rows_before: int | None = None
@@ -36,14 +48,20 @@ class VerificationReport(BaseModel):
     y: float | None = None
     z: float | None = None
     errors: list[str] = Field(default_factory=list)
+    #: Queries the run's budget left unmeasured (``queries`` holds the measured ones; x is theirs).
+    unmeasured: list[str] = Field(default_factory=list)
 
     @property
     def mismatches(self) -> list[str]:
-        return [q.queryid for q in self.queries if not q.equal]
+        return [q.queryid for q in self.queries if q.status == "mismatch"]
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.unmeasured)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.mismatches
+        return not self.errors and not self.mismatches and not self.unmeasured
 
 
 def time_score(queries: list[QueryVerification]) -> float | None:

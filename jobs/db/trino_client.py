@@ -1,25 +1,29 @@
-"""A minimal client for Trino's HTTP statement protocol (``POST /v1/statement``), for admin work.
+"""The one Trino client for admin work, verification and the LLM gate's checks: the ``trino`` package
+(DB-API) behind a small surface (:meth:`TrinoClient.execute` -> :class:`jobs.db.query_result.QueryResult`).
 
-Loading data and timing queries need no JVM on the client side: this speaks the REST protocol
-with httpx. User-facing analysis goes through JDBC (``jobs.db``).
+It speaks HTTPS, Basic and JWT auth, carries session properties on every statement and retries on
+HTTP 502/503/504 (the package's ``max_attempts``). Profiling stays on JDBC (``jobs.db.connection``).
+A JDBC URL's properties map onto it in :func:`client_from_jdbc_url`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import requests
+import trino
+from trino.auth import Authentication, BasicAuthentication, JWTAuthentication
 
 from jobs.db.query_result import QueryResult
-from jobs.sql.jdbc_url import parse_jdbc_url
+from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url
 from jobs.sql.quoting import quote_name
 
 
 class TrinoQueryError(RuntimeError):
-    """Trino refused or failed a statement; ``error_name`` is Trino's (e.g. ``TABLE_NOT_FOUND``)."""
+    """Trino refused or failed a statement, or could not be reached; ``error_name`` is Trino's
+    (``TABLE_NOT_FOUND``...), or ``CONNECTION`` / ``HTTP_ERROR`` for the transport."""
 
     def __init__(self, message: str, error_name: str | None = None, query_id: str | None = None) -> None:
         super().__init__(message)
@@ -28,66 +32,90 @@ class TrinoQueryError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TrinoHttpClient:
-    """Run statements over HTTP(S). ``password`` needs HTTPS, like every Trino client.
+class TrinoClient:
+    """Run statements on one Trino. A password or token needs HTTPS, like every Trino client.
 
-    >>> TrinoHttpClient("http://127.0.0.1:1", "u", password="p").auth is None
+    >>> TrinoClient("127.0.0.1", 1, "u", password="p")
     Traceback (most recent call last):
     ...
-    ValueError: Trino accepts a password only over HTTPS
+    ValueError: Trino accepts a password or an access token only over HTTPS
     """
 
-    base_url: str
+    host: str
+    port: int
     user: str
-    password: str | None = None
-    verify_tls: bool = True
-    #: Per HTTP request, seconds; a statement may span many requests.
-    request_timeout: float = 120.0
+    password: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    https: bool = False
+    #: ``False`` (SSLVerification=NONE), ``True``, or a PEM bundle to trust.
+    verify: bool | str = True
     session: dict[str, str] = field(default_factory=dict)
+    client_tags: tuple[str, ...] = ()
+    source: str = "lakeopt"
+    #: Per HTTP request, seconds; a statement spans many requests.
+    request_timeout: float = 120.0
+    #: Attempts per request on 502/503/504 and dropped connections (with backoff).
+    max_attempts: int = 3
 
     def __post_init__(self) -> None:
-        if self.password and not self.base_url.startswith("https://"):
-            raise ValueError("Trino accepts a password only over HTTPS")
+        if (self.password or self.access_token) and not self.https:
+            raise ValueError("Trino accepts a password or an access token only over HTTPS")
 
     @property
-    def auth(self) -> httpx.BasicAuth | None:
-        return httpx.BasicAuth(self.user, self.password) if self.password else None
+    def http_url(self) -> str:
+        return f"{'https' if self.https else 'http'}://{self.host}:{self.port}"
 
-    def _headers(self) -> dict[str, str]:
-        headers = {"X-Trino-User": self.user, "X-Trino-Source": "lakeopt"}
-        if self.session:
-            headers["X-Trino-Session"] = ",".join(f"{key}={value}" for key, value in self.session.items())
-        return headers
+    def _auth(self) -> Authentication | None:
+        if self.access_token:
+            return JWTAuthentication(self.access_token)
+        return BasicAuthentication(self.user, self.password) if self.password else None
+
+    def _connect(self, timeout: float | None) -> trino.dbapi.Connection:
+        session = dict(self.session)
+        if timeout is not None:
+            # Trino itself cancels a statement that runs longer (no client-side polling deadline).
+            session["query_max_run_time"] = f"{max(1, math.ceil(timeout))}s"
+        return trino.dbapi.Connection(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            source=self.source,
+            http_scheme="https" if self.https else "http",
+            auth=self._auth(),
+            verify=self.verify,
+            session_properties=session,
+            client_tags=list(self.client_tags) or None,
+            request_timeout=self.request_timeout,
+            max_attempts=self.max_attempts,
+        )
 
     def execute(self, sql: str, *, timeout: float | None = None) -> QueryResult:
-        """Run one statement to completion and return all its rows.
-
-        ``timeout`` bounds the whole statement (seconds); on expiry the query is cancelled.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with httpx.Client(auth=self.auth, verify=self.verify_tls, timeout=self.request_timeout) as http:
-            response = http.post(f"{self.base_url}/v1/statement", content=sql.encode(), headers=self._headers())
-            payload = _json(response)
-            columns: list[str] = []
-            types: list[str] = []
-            rows: list[Sequence[Any]] = []
-            while True:
-                error = payload.get("error")
-                if error:
-                    raise TrinoQueryError(str(error.get("message", error)), error.get("errorName"), payload.get("id"))
-                if not columns and payload.get("columns"):
-                    columns = [column["name"] for column in payload["columns"]]
-                    types = [column["type"] for column in payload["columns"]]
-                rows.extend(payload.get("data") or [])
-                next_uri = payload.get("nextUri")
-                if not next_uri:
-                    stats = payload.get("stats") or {}
-                    elapsed = stats.get("elapsedTimeMillis")
-                    return QueryResult(columns, rows, types, payload.get("id"), elapsed, stats)
-                if deadline is not None and time.monotonic() > deadline:
-                    http.delete(next_uri)
-                    raise TrinoQueryError(f"statement exceeded {timeout:.0f} s and was cancelled", "TIMEOUT")
-                payload = _json(http.get(next_uri, headers=self._headers()))
+        """Run one statement to completion and return all its rows; ``timeout`` bounds it (seconds)."""
+        connection = self._connect(timeout)
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+            description = cursor.description or []
+            stats: dict[str, Any] = dict(cursor.stats or {})
+            return QueryResult(
+                [d[0] for d in description],
+                rows,
+                [str(d[1]) for d in description],
+                cursor.query_id,
+                stats.get("elapsedTimeMillis"),
+                stats,
+            )
+        except trino.exceptions.TrinoQueryError as exc:
+            name = "TIMEOUT" if exc.error_name == "EXCEEDED_TIME_LIMIT" else exc.error_name
+            raise TrinoQueryError(exc.message, name, exc.query_id) from exc
+        except trino.exceptions.HttpError as exc:
+            raise TrinoQueryError(f"Trino at {self.http_url} answered: {str(exc)[:300]}", "HTTP_ERROR") from exc
+        except (requests.exceptions.RequestException, trino.exceptions.OperationalError) as exc:
+            message = f"cannot reach Trino at {self.http_url} (no answer after {self.max_attempts} attempts)"
+            raise TrinoQueryError(message, "CONNECTION") from exc
+        finally:
+            connection.close()  # type: ignore[no-untyped-call]  # the package leaves it unannotated
 
     def query(self, sql: str, *, timeout: float | None = None) -> QueryResult:
         """Same as :meth:`execute`; the name ``jobs.db`` connections use, so either fits one protocol."""
@@ -98,38 +126,61 @@ class TrinoHttpClient:
         return result.rows[0][0] if result.rows else None
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code == 503:
-        raise TrinoQueryError("Trino is not ready (HTTP 503)", "SERVER_STARTING_UP")
-    if response.status_code != 200:
-        raise TrinoQueryError(f"Trino answered HTTP {response.status_code}: {response.text[:300]}", "HTTP_ERROR")
-    data = response.json()
-    if not isinstance(data, dict):
-        raise TrinoQueryError("Trino answered with a non-object JSON document", "HTTP_ERROR")
-    return data
+def _session_properties(text: str) -> dict[str, str]:
+    """The JDBC driver's ``sessionProperties=k1:v1;k2:v2``.
+
+    >>> _session_properties("query_max_memory:1GB;iceberg.compression_codec:ZSTD")
+    {'query_max_memory': '1GB', 'iceberg.compression_codec': 'ZSTD'}
+    """
+    pairs = [piece.split(":", 1) for piece in text.split(";") if piece.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise JdbcUrlError("sessionProperties must look like name:value;name:value")
+    return {name.strip(): value.strip() for name, value in pairs}
 
 
-def client_from_jdbc_url(url: str, *, request_timeout: float = 120.0) -> TrinoHttpClient:
-    """An HTTP client for the Trino a ``jdbc:trino://`` URL names (``SSL=true`` -> HTTPS).
+def _verify(params: dict[str, str]) -> bool | str:
+    if params.get("SSLVerification", "FULL").upper() == "NONE":
+        return False
+    store = params.get("SSLTrustStorePath")
+    if store is None:
+        return True
+    if store.lower().endswith((".pem", ".crt", ".cer")):
+        return store
+    raise JdbcUrlError("SSLTrustStorePath must be a PEM file for lakeopt's Trino client (convert the JKS store)")
 
-    >>> client_from_jdbc_url("jdbc:trino://127.0.0.1:18080?user=lakeopt").base_url
+
+def client_from_jdbc_url(url: str, *, request_timeout: float = 120.0) -> TrinoClient:
+    """The client for the Trino a ``jdbc:trino://`` URL names: ``user``, ``password``, ``SSL``,
+    ``SSLVerification``, ``SSLTrustStorePath`` (PEM), ``accessToken`` (JWT), ``sessionProperties``,
+    ``clientTags`` and ``source`` carry over (a password or token needs ``SSL=true``).
+
+    >>> client_from_jdbc_url("jdbc:trino://127.0.0.1:18080?user=lakeopt").http_url
     'http://127.0.0.1:18080'
+    >>> c = client_from_jdbc_url("jdbc:trino://h:443?user=a&password=s3(cr)et&SSL=true&sessionProperties=x:1")
+    >>> c.http_url, c.session, "s3(cr)et" in repr(c)
+    ('https://h:443', {'x': '1'}, False)
     """
     parsed = parse_jdbc_url(url)
     if parsed.engine != "trino":
         raise ValueError(f"a Trino URL is needed here, got a {parsed.engine} URL")
-    scheme = "https" if parsed.ssl else "http"
-    verify = parsed.params.get("SSLVerification", "FULL").upper() not in ("NONE",)
-    return TrinoHttpClient(
-        f"{scheme}://{parsed.host}:{parsed.port}",
+    params = parsed.params
+    token = params.get("accessToken")
+    return TrinoClient(
+        parsed.host,
+        parsed.port,
         parsed.user or "lakeopt",
         password=parsed.password,
-        verify_tls=verify,
+        access_token=token,
+        https=parsed.ssl,
+        verify=_verify(params),
+        session=_session_properties(params.get("sessionProperties", "")),
+        client_tags=tuple(t for t in params.get("clientTags", "").split(",") if t),
+        source=params.get("source", "lakeopt"),
         request_timeout=request_timeout,
     )
 
 
-def stored_bytes(client: TrinoHttpClient, table: str) -> int:
+def stored_bytes(client: TrinoClient, table: str) -> int:
     """Bytes of an Iceberg table's current data files (its ``$files`` metadata table)."""
     catalog, schema, name = table.split(".")
     value = client.scalar(

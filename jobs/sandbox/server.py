@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from jobs.db.download import ByteProgress
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError
+from jobs.db.trino_client import TrinoClient, TrinoQueryError
 from jobs.sandbox.artifacts import ensure_server_artifacts
 from jobs.sandbox.config import SandboxConfig
 from jobs.sandbox.java_runtime import find_java_home, has_vector_module
@@ -86,8 +86,8 @@ def _log_tail(config: SandboxConfig, lines: int = 40) -> str:
     return ""
 
 
-def client(config: SandboxConfig) -> TrinoHttpClient:
-    return TrinoHttpClient(config.http_url, config.user)
+def client(config: SandboxConfig) -> TrinoClient:
+    return TrinoClient(config.host, config.port, config.user)
 
 
 def _server_info(config: SandboxConfig) -> dict[str, object] | None:

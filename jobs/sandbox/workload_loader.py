@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from jobs.contract.workload import Workload
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, stored_bytes
+from jobs.db.trino_client import TrinoClient, TrinoQueryError, stored_bytes
 from jobs.sandbox.data_generator import Column, TableGenerator, TableSpec, plan_shape, table_rows
 from jobs.sandbox.query_facts import collect_query_facts
 from jobs.sql.statements import clean_statement
@@ -74,7 +74,7 @@ def created_table(statement: str) -> str:
     return table
 
 
-def _table_specs(client: TrinoHttpClient, tables: list[str]) -> list[TableSpec]:
+def _table_specs(client: TrinoClient, tables: list[str]) -> list[TableSpec]:
     """Column names and Trino types of ``tables``, one information_schema query per schema."""
     columns: dict[str, list[Column]] = {}
     for catalog, schema in dict.fromkeys(tuple(t.split(".")[:2]) for t in tables):
@@ -87,7 +87,7 @@ def _table_specs(client: TrinoHttpClient, tables: list[str]) -> list[TableSpec]:
     return [TableSpec(t, tuple(columns.get(t, ()))) for t in tables]
 
 
-def _tpcds_columns(client: TrinoHttpClient, schema: str) -> dict[str, set[str]]:
+def _tpcds_columns(client: TrinoClient, schema: str) -> dict[str, set[str]]:
     rows = client.execute(
         f"SELECT table_name, column_name FROM tpcds.information_schema.columns WHERE table_schema = '{schema}'"
     ).rows
@@ -110,7 +110,7 @@ def tpcds_insert_sql(spec: TableSpec, source: str, available: set[str]) -> str:
     return f"INSERT INTO {spec.name} ({names}) SELECT {values} FROM {source}"
 
 
-def create_tables(client: TrinoHttpClient, workload: Workload) -> list[str]:
+def create_tables(client: TrinoClient, workload: Workload) -> list[str]:
     """Run the workload's DDL idempotently (schemas created, tables dropped and recreated)."""
     catalogs = {str(row[0]) for row in client.execute("SHOW CATALOGS").rows}
     tables: list[str] = []
@@ -137,7 +137,7 @@ def create_tables(client: TrinoHttpClient, workload: Workload) -> list[str]:
 
 
 def load_workload(
-    client: TrinoHttpClient,
+    client: TrinoClient,
     workload: Workload,
     scale: float = CI_SCALE,
     *,

@@ -134,9 +134,12 @@ async def run_pipeline(
     if verify_url and applied is not None:
         from jobs.tasks.verification_stage import verify_and_revert
 
+        async def verify_progress(fraction: float, message: str) -> None:
+            await progress(Stage.VERIFY, 0.9 + 0.07 * fraction, message)
+
         await progress(Stage.VERIFY, 0.9, "timing and comparing every query on the verification database")
         result, report.verification, verify_warnings = await verify_and_revert(
-            workload, result, verify_url, applied, budget_seconds=seconds_left(20.0)
+            workload, result, verify_url, applied, budget_seconds=seconds_left(20.0), on_progress=verify_progress
         )
         report.warnings.extend(verify_warnings)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from jobs.contract.progress import Progress
 from jobs.contract.result import PlanResult, RewrittenQuery
 from jobs.contract.verification import VerificationReport
 from jobs.contract.workload import Workload
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.llm.equivalence import EquivalenceChecker, ThreadedChecker
 from jobs.sql.dialect import POSTGRES, dialect_of_url
 from jobs.sql.jdbc_url import redact_url
@@ -24,7 +25,7 @@ from jobs.verify.verifier import apply_plan, same_rows, verify_plan
 
 @dataclass
 class AppliedPlan:
-    client: TrinoHttpClient | None
+    client: TrinoClient | None
     warnings: list[str] = field(default_factory=list)
     #: A PostgreSQL verification database: the verify stage runs the whole plan there itself.
     postgres_url: str | None = None
@@ -59,6 +60,7 @@ async def verify_and_revert(
     *,
     budget_seconds: float,
     repetitions: int = 1,
+    on_progress: Progress | None = None,
 ) -> tuple[PlanResult, VerificationReport | None, list[str]]:
     """Measure the plan; revert mismatching rewrites to the baseline. Never raises for the database."""
     from jobs.engine.optimizer import baseline_result
@@ -71,7 +73,15 @@ async def verify_and_revert(
             running = verify_postgres_plan(workload, result, applied.postgres_url, repetitions=repetitions)
         else:
             running = verify_plan(
-                workload, result, verify_url, repetitions=repetitions, client=applied.client, prepared=True
+                workload,
+                result,
+                verify_url,
+                repetitions=repetitions,
+                client=applied.client,
+                prepared=True,
+                on_progress=on_progress,
+                # The run stops itself (a partial report) a little before the hard timeout.
+                budget_seconds=max(1.0, budget_seconds * 0.9),
             )
         report = await asyncio.wait_for(running, timeout=max(1.0, budget_seconds))
     except TimeoutError:
@@ -79,7 +89,8 @@ async def verify_and_revert(
     except Exception as exc:
         return result, None, [f"verification failed: {redact_url(str(exc))[:300]}"]
     warnings = [redact_url(e)[:300] for e in report.errors]
-    mismatched = {q.queryid for q in report.queries if not q.equal and q.error_before is None}
+    # Only a real mismatch reverts: a nondeterministic original or one that fails is the query's own.
+    mismatched = {q.queryid for q in report.queries if q.status == "mismatch"}
     if not mismatched:
         return result, report, warnings
     baseline = baseline_result(workload)

@@ -69,7 +69,7 @@ def _decimals(value: float) -> int:
     return len(text.split(".")[1].rstrip("0"))
 
 
-def floats_equal(a: float, b: float) -> bool:
+def floats_equal(a: float, b: float, rel_tolerance: float = REL_TOLERANCE) -> bool:
     """Floats within a relative 1e-9, or one unit apart in the last place of a rounded value.
 
     ``ROUND(AVG(x), 2)`` over the same doubles summed in another order can land on either side of a
@@ -80,13 +80,13 @@ def floats_equal(a: float, b: float) -> bool:
     """
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
-    if math.isclose(a, b, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE):
+    if math.isclose(a, b, rel_tol=rel_tolerance, abs_tol=ABS_TOLERANCE):
         return True
     places = max(_decimals(a), _decimals(b))
     return places <= ROUNDED_PLACES and abs(a - b) <= 10.0**-places * (1 + 1e-6)
 
 
-def values_equal(a: Any, b: Any) -> bool:
+def values_equal(a: Any, b: Any, rel_tolerance: float = REL_TOLERANCE) -> bool:
     """Equal values; floats per :func:`floats_equal`, everything else exactly.
 
     >>> values_equal(0.1 + 0.2, 0.3), values_equal(Decimal("1.10"), Decimal("1.1")), values_equal("1", 1)
@@ -94,15 +94,15 @@ def values_equal(a: Any, b: Any) -> bool:
     """
     if isinstance(a, float) or isinstance(b, float):
         if isinstance(a, int | float | Decimal) and isinstance(b, int | float | Decimal) and not isinstance(a, bool):
-            return floats_equal(float(a), float(b))
+            return floats_equal(float(a), float(b), rel_tolerance)
         return False
     if isinstance(a, Decimal) and isinstance(b, Decimal):
         return a == b
     return type(a) is type(b) and bool(a == b)
 
 
-def rows_equal(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
+def rows_equal(a: tuple[Any, ...], b: tuple[Any, ...], rel_tolerance: float = REL_TOLERANCE) -> bool:
+    return len(a) == len(b) and all(values_equal(x, y, rel_tolerance) for x, y in zip(a, b, strict=True))
 
 
 def _rows(result: ResultSet) -> list[tuple[Any, ...]]:
@@ -110,11 +110,11 @@ def _rows(result: ResultSet) -> list[tuple[Any, ...]]:
     return [tuple(_normalize(v, t) for v, t in zip(row, types, strict=False)) for row in result.rows]
 
 
-def _multiset_difference(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> str | None:
+def _multiset_difference(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]], rel_tolerance: float) -> str | None:
     if len(a) != len(b):
         return f"{len(a)} rows before, {len(b)} after"
     for index, (x, y) in enumerate(zip(sorted(a, key=_row_key), sorted(b, key=_row_key), strict=True)):
-        if not rows_equal(x, y):
+        if not rows_equal(x, y, rel_tolerance):
             return f"rows differ (sorted row {index}): {_short(x)} vs {_short(y)}"
     return None
 
@@ -130,8 +130,11 @@ def _short(row: tuple[Any, ...]) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def compare_results(before: ResultSet, after: ResultSet, shape: QueryShape) -> tuple[bool, str]:
-    """``(equal, detail)``: whether ``after`` may stand in for ``before`` for this query shape."""
+def compare_results(
+    before: ResultSet, after: ResultSet, shape: QueryShape, *, rel_tolerance: float = REL_TOLERANCE
+) -> tuple[bool, str]:
+    """``(equal, detail)``: whether ``after`` may stand in for ``before`` for this query shape
+    (floats within ``rel_tolerance``, relative)."""
     if len(before.columns) != len(after.columns):
         return False, f"{len(before.columns)} columns before, {len(after.columns)} after"
     a, b = _rows(before), _rows(after)
@@ -141,7 +144,7 @@ def compare_results(before: ResultSet, after: ResultSet, shape: QueryShape) -> t
             return False, f"{len(a)} rows before, {len(b)} after (LIMIT without ORDER BY: count compared)"
         return True, "LIMIT without comparable ORDER BY: row counts compared"
     if not shape.ordered or shape.order_positions is None:
-        difference = _multiset_difference(a, b)
+        difference = _multiset_difference(a, b, rel_tolerance)
         note = "multiset" if not shape.ordered else "multiset (ORDER BY key not in the output: order not checked)"
         return (False, difference) if difference else (True, note)
     positions = shape.order_positions
@@ -150,13 +153,13 @@ def compare_results(before: ResultSet, after: ResultSet, shape: QueryShape) -> t
     if len(a) != len(b):
         return False, f"{len(a)} rows before, {len(b)} after"
     for index, (x, y) in enumerate(zip(keys_a, keys_b, strict=True)):
-        if not rows_equal(x, y):
+        if not rows_equal(x, y, rel_tolerance):
             return False, f"ORDER BY keys differ at row {index}: {_short(x)} vs {_short(y)}"
     if shape.limited and a:
         last = keys_a[-1]
-        a = [row for row, k in zip(a, keys_a, strict=True) if not rows_equal(k, last)]
-        b = [row for row, k in zip(b, keys_b, strict=True) if not rows_equal(k, last)]
-    difference = _multiset_difference(a, b)
+        a = [row for row, k in zip(a, keys_a, strict=True) if not rows_equal(k, last, rel_tolerance)]
+        b = [row for row, k in zip(b, keys_b, strict=True) if not rows_equal(k, last, rel_tolerance)]
+    difference = _multiset_difference(a, b, rel_tolerance)
     if difference:
         return False, difference
     return True, "ordered keys and rows" + (" (last tie group of the LIMIT compared by keys)" if shape.limited else "")

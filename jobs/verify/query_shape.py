@@ -11,6 +11,11 @@ from sqlglot.errors import SqlglotError
 NONDETERMINISTIC = {"random", "rand", "uuid", "shuffle", "now", "current_timestamp", "localtimestamp"}
 #: Window functions whose value depends on the order among ties.
 TIE_SENSITIVE = {"row_number", "first_value", "last_value", "lag", "lead", "nth_value"}
+#: Aggregates that may return any of several right answers (sqlglot's name -> Trino's).
+PICKS_ANY = {"arg_max": "max_by", "arg_min": "min_by", "any_value": "arbitrary"}
+#: Aggregates whose value lists elements in whatever order the rows arrive, unless they carry an ORDER BY.
+ORDER_SENSITIVE = {"array_agg": "array_agg", "group_concat": "listagg", "map_agg": "map_agg"}
+APPROXIMATE = {"approx_quantile": "approx_percentile"}
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,23 @@ def _nondeterminism(tree: exp.Expr) -> str:
         name = _function_name(function)
         if name in NONDETERMINISTIC or isinstance(function, exp.Rand):
             return f"calls {name}()"
+        if name.startswith("approx_"):
+            return f"{APPROXIMATE.get(name, name)}() is approximate"
+        if name in PICKS_ANY:
+            return f"{PICKS_ANY[name]}() may pick any of tied rows"
+        if name in ORDER_SENSITIVE and function.find(exp.Order) is None:
+            return f"{ORDER_SENSITIVE[name]}() without ORDER BY lists elements in any order"
         if name in TIE_SENSITIVE or isinstance(function, exp.RowNumber):
             return f"{name}() depends on the order among ties"
+    for window in tree.find_all(exp.Window):
+        spec = window.args.get("spec")
+        if isinstance(spec, exp.WindowSpec) and str(spec.args.get("kind", "")).upper() == "ROWS":
+            return "a ROWS window frame depends on the order among ties"
     for limit in tree.find_all(exp.Limit, exp.Fetch):
         if limit.parent is not tree:
             return "a subquery with LIMIT may pick any of tied rows"
+        if tree.args.get("order") is None:
+            return "LIMIT without ORDER BY may return any rows"
     return ""
 
 
@@ -70,6 +87,12 @@ def query_shape(sql: str) -> QueryShape:
     'calls rand()'
     >>> query_shape("WITH top AS (SELECT a FROM t ORDER BY b LIMIT 3) SELECT * FROM top").nondeterministic
     'a subquery with LIMIT may pick any of tied rows'
+    >>> query_shape("SELECT k, approx_percentile(v, 0.95) FROM t GROUP BY k").nondeterministic
+    'approx_percentile() is approximate'
+    >>> query_shape("SELECT max_by(body, length(body)) FROM t").nondeterministic
+    'max_by() may pick any of tied rows'
+    >>> query_shape("SELECT sum(v) OVER (ORDER BY d ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t").nondeterministic
+    'a ROWS window frame depends on the order among ties'
     """
     try:
         tree = sqlglot.parse_one(sql, dialect="trino")

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jobs.contract.progress import Progress, notify
 from jobs.contract.result import PlanResult
-from jobs.contract.verification import QueryVerification, VerificationReport, time_score, total_score
+from jobs.contract.verification import VerificationReport, time_score, total_score
 from jobs.contract.workload import Workload
 from jobs.db.guard import ReadOnlyViolation, check_read_only
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
+from jobs.db.trino_client import TrinoClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
 from jobs.sql.jdbc_url import redact_url
 from jobs.sql.statements import clean_statement, created_table
-from jobs.verify.compare import ResultSet, compare_results
-from jobs.verify.query_shape import query_shape
+from jobs.verify.classify import classify
+from jobs.verify.compare import ResultSet
+from jobs.verify.query_run import result_set, verify_query
 from jobs.verify.statements import (
     PlanStatement,
     UnsafeStatementError,
@@ -25,6 +25,9 @@ from jobs.verify.statements import (
     new_schema,
     plan_statement,
 )
+
+#: Trino client errors that mean there is no server to talk to (not a refused statement).
+UNREACHABLE = ("CONNECTION", "HTTP_ERROR")
 
 #: The contract's cost of a failing query, also the per-run timeout.
 QUERY_TIMEOUT = 600.0
@@ -36,59 +39,29 @@ class RowSource(Protocol):
     def query(self, sql: str, *, timeout: float | None = None) -> Any: ...
 
 
-def _result_set(result: Any) -> ResultSet:
-    return ResultSet(list(result.columns), list(result.rows), getattr(result, "types", None))
-
-
 def compare_for_query(sql: str, before: ResultSet, after: ResultSet) -> tuple[bool, str]:
-    """Strict comparison; for an original that is itself nondeterministic, row counts when strict fails."""
-    shape = query_shape(sql)
-    equal, detail = compare_results(before, after, shape)
-    if equal or not shape.nondeterministic:
-        return equal, detail
-    if len(before.rows) != len(after.rows) or len(before.columns) != len(after.columns):
-        return False, detail
-    return True, f"row counts only: the original is nondeterministic ({shape.nondeterministic}); strict: {detail}"
+    """Whether ``after`` may stand in for ``before`` (see :func:`jobs.verify.classify.classify`), and why."""
+    verdict = classify(sql, before, after)
+    return verdict.stands_in, verdict.detail
 
 
 def same_rows(conn: RowSource, original_sql: str, rewritten_sql: str, *, timeout: float = 120.0) -> tuple[bool, str]:
     """Whether the rewritten query returns the rows the original returns, and why not.
 
     Blocking (run it in an executor). When the original is itself nondeterministic (``random()``,
-    ``row_number()``, a LIMIT inside a subquery) and the strict comparison fails, row counts decide
-    and the detail says so.
+    ``max_by`` over ties, a LIMIT inside a subquery) and the strict comparison fails, what its
+    nondeterminism allows decides (float tolerance, else row counts) and the detail says so.
     """
     original, rewritten = clean_statement(original_sql), clean_statement(rewritten_sql)
     try:
-        before = _result_set(conn.query(original, timeout=timeout))
-    except Exception as exc:  # the driver's own error types vary (JDBC, HTTP)
+        before = result_set(conn.query(original, timeout=timeout))
+    except Exception as exc:  # the driver's own error types vary (JDBC, Trino client)
         return False, f"the original query failed: {exc}"
     try:
-        after = _result_set(conn.query(rewritten, timeout=timeout))
+        after = result_set(conn.query(rewritten, timeout=timeout))
     except Exception as exc:
         return False, f"the rewritten query failed: {exc}"
     return compare_for_query(original, before, after)
-
-
-async def _timed(client: TrinoHttpClient, sql: str, limit: float) -> tuple[ResultSet, float]:
-    started = time.perf_counter()
-    result = await asyncio.to_thread(client.execute, sql, timeout=limit)
-    return _result_set(result), time.perf_counter() - started
-
-
-async def _measure(
-    client: TrinoHttpClient, sql: str, repetitions: int, limit: float
-) -> tuple[list[ResultSet], float | None, str | None]:
-    """The warm-up's result, the median of the timed runs, or the error (each run bounded by ``limit`` s)."""
-    try:
-        warm, _ = await _timed(client, sql, limit)
-        results, seconds = [warm], []
-        for _ in range(repetitions):
-            _, elapsed = await _timed(client, sql, limit)
-            seconds.append(elapsed)
-    except TrinoQueryError as exc:
-        return [], None, str(exc)
-    return results, statistics.median(seconds), None
 
 
 def checked_statements(workload: Workload, result: PlanResult, schema: str) -> list[PlanStatement]:
@@ -113,7 +86,7 @@ def checked_statements(workload: Workload, result: PlanResult, schema: str) -> l
     return checked
 
 
-async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPlan, report: VerificationReport) -> bool:
+async def _prepare(client: TrinoClient, result: PlanResult, plan: CheckedPlan, report: VerificationReport) -> bool:
     """Drop the new schema's objects, then run DDL and migrations; ``False`` on the first failure."""
     checked = plan.statements
     ddl = [s for s in checked if s.kind in ("TABLE", "MATERIALIZED VIEW", "DROP")]
@@ -123,6 +96,8 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPla
         try:
             await asyncio.to_thread(client.execute, statement, timeout=QUERY_TIMEOUT)
         except TrinoQueryError as exc:
+            if exc.error_name in UNREACHABLE:
+                raise  # no server to report on: the caller says so in one line
             report.errors.append(f"DDL failed: {exc} in {statement[:200]}")
             return False
     report.ddl_seconds = time.perf_counter() - started
@@ -137,7 +112,7 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPla
     return True
 
 
-async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: VerificationReport) -> int:
+async def _bytes_of(client: TrinoClient, tables: list[str], report: VerificationReport) -> int:
     total = 0
     for table in tables:
         try:
@@ -145,6 +120,20 @@ async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: Verifica
         except TrinoQueryError as exc:
             report.errors.append(f"cannot measure the size of {table}: {exc}")
     return total
+
+
+def _baseline_queries(workload: Workload, schema: str) -> dict[str, str]:
+    """The baseline form of every query, when the plan's copies live where the engine's baseline puts
+    them (a hand-written plan elsewhere has none: only the tree then says what is nondeterministic)."""
+    from jobs.engine.optimizer import baseline_result
+
+    try:
+        baseline = baseline_result(workload)
+    except Exception:  # an unparseable workload still verifies; it just has no baseline form
+        return {}
+    if not baseline.ddl or new_schema(baseline.ddl[0].statement) != schema:
+        return {}
+    return {q.queryid: q.query for q in baseline.queries}
 
 
 @dataclass(frozen=True)
@@ -174,7 +163,7 @@ def check_plan(workload: Workload, result: PlanResult) -> CheckedPlan:
 
 
 async def apply_plan(
-    workload: Workload, result: PlanResult, url: str, *, client: TrinoHttpClient | None = None
+    workload: Workload, result: PlanResult, url: str, *, client: TrinoClient | None = None
 ) -> list[str]:
     """Run the plan's DDL and migrations on the writable Trino at ``url``; returns the errors.
 
@@ -195,50 +184,48 @@ async def verify_plan(
     repetitions: int = 3,
     on_progress: Progress | None = None,
     query_timeout: float = QUERY_TIMEOUT,
-    client: TrinoHttpClient | None = None,
+    client: TrinoClient | None = None,
     prepared: bool = False,
+    budget_seconds: float | None = None,
 ) -> VerificationReport:
     """Run ``result`` against the writable Trino at ``url`` and measure it against ``workload``.
 
     Only the plan's new schema is written to (its tables are dropped and recreated); a statement
     that would write elsewhere is refused before anything runs. ``prepared=True`` skips the DDL
-    and migrations (already run by :func:`apply_plan`).
+    and migrations (already run by :func:`apply_plan`). ``budget_seconds`` bounds the run: when it ends,
+    the report is partial (``unmeasured`` names the queries left) and x is the measured queries'.
     """
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     if repetitions < 1:
         raise ValueError("repetitions must be at least 1")
     plan = check_plan(workload, result)
     client = client or client_from_jdbc_url(url)
     report = VerificationReport(url=redact_url(url), new_schema=plan.schema, repetitions=repetitions)
     if not prepared:
-        await notify(on_progress, 0.0, "running DDL and migrations")
+        await notify(on_progress, 0.0, f"running {len(plan.statements)} DDL and migration statements")
         if not await _prepare(client, result, plan, report):
             return report
     rewritten = {q.queryid: q.query for q in result.queries}
+    baseline = _baseline_queries(workload, plan.schema)
     total = len(workload.queries)
     for index, query in enumerate(workload.queries):
-        await notify(on_progress, 0.05 + 0.9 * index / total, f"timing query {query.queryid}")
-        entry = QueryVerification(queryid=query.queryid, runquantity=query.runquantity)
-        before_runs, entry.before_seconds, entry.error_before = await _measure(
-            client, clean_statement(query.query), repetitions, query_timeout
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            report.unmeasured = [q.queryid for q in workload.queries[index:]]
+            report.errors.append(f"the budget ran out: {len(report.unmeasured)} of {total} queries not measured")
+            break
+        limit = query_timeout if remaining is None else max(1.0, min(query_timeout, remaining))
+        entry = await verify_query(
+            client,
+            query,
+            rewritten.get(query.queryid),
+            baseline.get(query.queryid),
+            repetitions=repetitions,
+            limit=limit,
         )
-        new_sql = rewritten.get(query.queryid)
-        if new_sql is None:
-            entry.error_after = "the plan has no rewritten query for this queryid"
-            after_runs: list[ResultSet] = []
-        else:
-            after_runs, entry.after_seconds, entry.error_after = await _measure(
-                client, clean_statement(new_sql), repetitions, query_timeout
-            )
-        if before_runs and after_runs:
-            entry.equal, entry.detail = compare_for_query(clean_statement(query.query), before_runs[0], after_runs[0])
-            entry.rows_before, entry.rows_after = len(before_runs[0].rows), len(after_runs[0].rows)
-        elif entry.error_after:
-            entry.detail = f"the rewritten query failed: {entry.error_after}"
-        else:
-            entry.detail = f"the original query failed: {entry.error_before}"
-        if entry.before_seconds is not None and entry.after_seconds is not None:
-            entry.speedup = entry.before_seconds / max(entry.after_seconds, 1e-3)
         report.queries.append(entry)
+        done = 0.05 + 0.9 * (index + 1) / total
+        await notify(on_progress, done, f"query {index + 1}/{total} {query.queryid}: {entry.status}")
     await notify(on_progress, 0.95, "measuring stored bytes")
     report.source_bytes = await _bytes_of(client, plan.source_tables, report)
     report.new_bytes = await _bytes_of(client, plan.stored_objects, report)

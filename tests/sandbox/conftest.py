@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from tests.services import service_url
 
 
@@ -18,5 +18,5 @@ def shared_workloads_dir() -> Path:
 
 
 @pytest.fixture
-def trino() -> TrinoHttpClient:
+def trino() -> TrinoClient:
     return client_from_jdbc_url(service_url("LAKEOPT_TEST_TRINO_URL", "the Trino sandbox"))

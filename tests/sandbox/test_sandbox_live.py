@@ -5,12 +5,13 @@ The shared workloads are loaded by .ci/services/30-trino.sh (``lakeopt sandbox l
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from jobs.contract.workload import parse_workload, parse_workload_json
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError
+from jobs.db.trino_client import TrinoClient, TrinoQueryError
 from jobs.sandbox.config import SandboxConfig
 from jobs.sandbox.server import status
 from jobs.sandbox.workload_loader import clean_statement, load_workload
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.trino
 MIN_WITH_ROWS = {"flights": 12, "questsH": 10, "tpcds": 15}
 
 
-def test_sandbox_has_every_catalog_and_iceberg_writes_zstd_parquet(trino: TrinoHttpClient) -> None:
+def test_sandbox_has_every_catalog_and_iceberg_writes_zstd_parquet(trino: TrinoClient) -> None:
     catalogs = {row[0] for row in trino.execute("SHOW CATALOGS").rows}
     assert {"iceberg", "flights", "quests", "mtpcds", "tpch", "tpcds", "memory"} <= catalogs
     assert trino.scalar("SELECT count(*) FROM tpch.tiny.nation") == 25
@@ -32,7 +33,7 @@ def test_sandbox_has_every_catalog_and_iceberg_writes_zstd_parquet(trino: TrinoH
     assert properties["write.parquet.compression-codec"] == "zstd"
 
 
-def test_status_reports_the_running_sandbox(trino: TrinoHttpClient) -> None:
+def test_status_reports_the_running_sandbox(trino: TrinoClient) -> None:
     state = status(SandboxConfig())
     assert state.running and state.ready and state.version == "476" and state.pid
     assert {"flights", "quests", "mtpcds"} <= set(state.catalogs)
@@ -41,7 +42,7 @@ def test_status_reports_the_running_sandbox(trino: TrinoHttpClient) -> None:
     assert not stopped.running and stopped.describe().startswith("stopped")
 
 
-def test_generated_joins_match_and_filter_literals_exist(trino: TrinoHttpClient) -> None:
+def test_generated_joins_match_and_filter_literals_exist(trino: TrinoClient) -> None:
     workload = parse_workload(
         {
             "ddl": [
@@ -74,7 +75,7 @@ def test_generated_joins_match_and_filter_literals_exist(trino: TrinoHttpClient)
     assert orphans == 0
     assert trino.scalar("SELECT count(*) FROM iceberg.sandbox_test.l_sale WHERE kind = 'refund'") > 0
     low, high = trino.execute("SELECT min(sold_at), max(sold_at) FROM iceberg.sandbox_test.l_sale").rows[0]
-    assert low < "2024-03-01" < high
+    assert low < datetime(2024, 3, 1) < high
     # Skew: the most frequent shop has many times the average share.
     top = trino.scalar("SELECT max(c) FROM (SELECT count(*) c FROM iceberg.sandbox_test.l_sale GROUP BY shop_id)")
     assert top > 5 * 2000 / 200
@@ -83,7 +84,7 @@ def test_generated_joins_match_and_filter_literals_exist(trino: TrinoHttpClient)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["flights", "questsH", "tpcds"])
-def test_every_shared_workload_query_runs_on_the_loaded_sandbox(trino: TrinoHttpClient, name: str) -> None:
+def test_every_shared_workload_query_runs_on_the_loaded_sandbox(trino: TrinoClient, name: str) -> None:
     workload = parse_workload_json((shared_workloads_dir() / f"{name}.json").read_bytes())
     failures: list[str] = []
     with_rows = 0
@@ -98,7 +99,7 @@ def test_every_shared_workload_query_runs_on_the_loaded_sandbox(trino: TrinoHttp
     assert with_rows >= MIN_WITH_ROWS[name], f"{with_rows} of {len(workload.queries)} queries returned rows"
 
 
-def test_a_missing_catalog_is_named(trino: TrinoHttpClient) -> None:
+def test_a_missing_catalog_is_named(trino: TrinoClient) -> None:
     from jobs.sandbox.workload_loader import LoadError
 
     workload = parse_workload(

@@ -12,7 +12,7 @@ import pytest
 
 from jobs.contract.workload import parse_workload_json
 from jobs.db.profiler import collect_profile
-from jobs.db.trino_client import TrinoHttpClient
+from jobs.db.trino_client import TrinoClient
 from jobs.engine import optimize
 from jobs.sandbox.workload_loader import stored_bytes
 from jobs.settings import load_settings
@@ -23,7 +23,7 @@ from tests.services import service_url
 pytestmark = [pytest.mark.trino, pytest.mark.slow]
 
 
-def test_tpcds_copies_planned_from_the_profile_are_smaller_than_the_source(trino: TrinoHttpClient) -> None:
+def test_tpcds_copies_planned_from_the_profile_are_smaller_than_the_source(trino: TrinoClient) -> None:
     url = service_url("LAKEOPT_TEST_TRINO_URL", "the Trino sandbox")
     workload = parse_workload_json((shared_workloads_dir() / "tpcds.json").read_bytes())
     profile = collect_profile(url, workload, load_settings())

@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from jobs.contract.result import PlanResult
 from jobs.contract.workload import DdlStatement, Workload
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.engine import optimize
 from jobs.engine.model.source_ddl import read_source_tables
 from jobs.sandbox.workload_loader import clean_statement
@@ -66,7 +66,7 @@ def _rewrites_with(rule: str) -> Callable[[list[str]], bool]:
     return check
 
 
-def _load(client: TrinoHttpClient, workload: Workload, rows: int, seed: int) -> None:
+def _load(client: TrinoClient, workload: Workload, rows: int, seed: int) -> None:
     """Create the source tables and insert ``rows`` generated rows into each (one INSERT per table)."""
     rng = random.Random(seed)
     for ddl in workload.ddl:
@@ -93,7 +93,7 @@ def _without_limits(workload: Workload, result: PlanResult) -> tuple[Workload, P
     )
 
 
-def _drop_schema(client: TrinoHttpClient, schema: str) -> None:
+def _drop_schema(client: TrinoClient, schema: str) -> None:
     client.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
@@ -134,7 +134,7 @@ def _texts(workload: Workload, result: PlanResult) -> dict[str, tuple[str, str]]
     return {q.queryid: (q.query, after[q.queryid]) for q in workload.queries}
 
 
-def _assert_same_columns(client: TrinoHttpClient, workload: Workload, result: PlanResult, ids: list[str]) -> None:
+def _assert_same_columns(client: TrinoClient, workload: Workload, result: PlanResult, ids: list[str]) -> None:
     """The verifier compares values; users also see the output names and Trino types."""
     texts = _texts(workload, result)
     for queryid in ids:

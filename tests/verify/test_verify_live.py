@@ -7,7 +7,7 @@ import pytest
 from jobs.contract.result import PlanResult, RewrittenQuery, Statement
 from jobs.contract.verification import time_score
 from jobs.contract.workload import Workload, parse_workload_json
-from jobs.db.trino_client import TrinoHttpClient, client_from_jdbc_url
+from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.verify.statements import UnsafeStatementError
 from jobs.verify.verifier import same_rows, verify_plan
 from tests.sandbox.conftest import shared_workloads_dir
@@ -91,7 +91,7 @@ async def test_writes_outside_the_new_schema_are_refused_before_anything_runs(ur
 
 
 def test_same_rows_accepts_an_equivalent_rewrite_and_rejects_a_wrong_one(url: str) -> None:
-    trino: TrinoHttpClient = client_from_jdbc_url(url)
+    trino: TrinoClient = client_from_jdbc_url(url)
     original = (
         "SELECT origin, count(*) AS n FROM flights.public.flights GROUP BY origin ORDER BY n DESC, origin LIMIT 5"
     )
