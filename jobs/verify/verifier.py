@@ -13,7 +13,7 @@ from jobs.contract.result import PlanResult
 from jobs.contract.verification import QueryVerification, VerificationReport, time_score, total_score
 from jobs.contract.workload import Workload
 from jobs.db.guard import ReadOnlyViolation, check_read_only
-from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
+from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url
 from jobs.sql.jdbc_url import redact_url
 from jobs.sql.statements import clean_statement, created_table
 from jobs.verify.compare import ResultSet, compare_results
@@ -25,6 +25,7 @@ from jobs.verify.statements import (
     new_schema,
     plan_statement,
 )
+from jobs.verify.views import drop_object, object_bytes
 
 #: The contract's cost of a failing query, also the per-run timeout.
 QUERY_TIMEOUT = 600.0
@@ -117,9 +118,17 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPla
     """Drop the new schema's objects, then run DDL and migrations; ``False`` on the first failure."""
     checked = plan.statements
     ddl = [s for s in checked if s.kind in ("TABLE", "MATERIALIZED VIEW", "DROP")]
-    drops = [f"DROP {s.kind} IF EXISTS {s.target}" for s in ddl if s.kind != "DROP"]
     started = time.perf_counter()
-    for statement in [idempotent_create_schema(result.ddl[0].statement), *drops, *(s.sql for s in ddl)]:
+    try:
+        schema = idempotent_create_schema(result.ddl[0].statement)
+        await asyncio.to_thread(client.execute, schema, timeout=QUERY_TIMEOUT)
+        # Views first: they read the tables.
+        for s in sorted((s for s in ddl if s.kind != "DROP" and s.target), key=lambda s: s.kind == "TABLE"):
+            await asyncio.to_thread(drop_object, client, s.kind, s.target or "", QUERY_TIMEOUT)
+    except TrinoQueryError as exc:
+        report.errors.append(f"DDL failed: {exc} (dropping the new schema's objects)")
+        return False
+    for statement in (s.sql for s in ddl):
         try:
             await asyncio.to_thread(client.execute, statement, timeout=QUERY_TIMEOUT)
         except TrinoQueryError as exc:
@@ -137,11 +146,13 @@ async def _prepare(client: TrinoHttpClient, result: PlanResult, plan: CheckedPla
     return True
 
 
-async def _bytes_of(client: TrinoHttpClient, tables: list[str], report: VerificationReport) -> int:
+async def _bytes_of(
+    client: TrinoHttpClient, tables: list[str], report: VerificationReport, kinds: dict[str, str] | None = None
+) -> int:
     total = 0
     for table in tables:
         try:
-            total += await asyncio.to_thread(stored_bytes, client, table)
+            total += await asyncio.to_thread(object_bytes, client, table, (kinds or {}).get(table, "TABLE"))
         except TrinoQueryError as exc:
             report.errors.append(f"cannot measure the size of {table}: {exc}")
     return total
@@ -159,6 +170,11 @@ class CheckedPlan:
     def stored_objects(self) -> list[str]:
         """The tables and materialized views the plan creates (their bytes are the plan's storage)."""
         return [s.target for s in self.statements if s.kind in ("TABLE", "MATERIALIZED VIEW") and s.target]
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """``TABLE`` or ``MATERIALIZED VIEW`` by object name (a view's bytes are its storage table's)."""
+        return {s.target: s.kind for s in self.statements if s.kind in ("TABLE", "MATERIALIZED VIEW") and s.target}
 
 
 def check_plan(workload: Workload, result: PlanResult) -> CheckedPlan:
@@ -241,7 +257,7 @@ async def verify_plan(
         report.queries.append(entry)
     await notify(on_progress, 0.95, "measuring stored bytes")
     report.source_bytes = await _bytes_of(client, plan.source_tables, report)
-    report.new_bytes = await _bytes_of(client, plan.stored_objects, report)
+    report.new_bytes = await _bytes_of(client, plan.stored_objects, report, plan.kinds)
     report.x = time_score(report.queries)
     report.y = report.source_bytes / report.new_bytes if report.new_bytes else None
     report.z = total_score(report.x, report.y)
