@@ -14,9 +14,11 @@ from jobs.contract.verification import QueryVerification, VerificationReport, ti
 from jobs.contract.workload import Workload
 from jobs.db.guard import ReadOnlyViolation, check_read_only
 from jobs.db.trino_client import TrinoHttpClient, TrinoQueryError, client_from_jdbc_url
+from jobs.engine.optimizer import baseline_result
 from jobs.sql.jdbc_url import redact_url
 from jobs.sql.statements import clean_statement, created_table
 from jobs.verify.compare import ResultSet, compare_results
+from jobs.verify.freshness import check_freshness
 from jobs.verify.query_shape import query_shape
 from jobs.verify.statements import (
     PlanStatement,
@@ -213,12 +215,16 @@ async def verify_plan(
     query_timeout: float = QUERY_TIMEOUT,
     client: TrinoHttpClient | None = None,
     prepared: bool = False,
+    baseline: PlanResult | None = None,
+    freshness: bool = True,
 ) -> VerificationReport:
     """Run ``result`` against the writable Trino at ``url`` and measure it against ``workload``.
 
     Only the plan's new schema is written to (its tables are dropped and recreated); a statement
     that would write elsewhere is refused before anything runs. ``prepared=True`` skips the DDL
-    and migrations (already run by :func:`apply_plan`).
+    and migrations (already run by :func:`apply_plan`). ``freshness`` adds the phase of
+    :mod:`jobs.verify.freshness` after the timings, comparing each rewrite with its ``baseline``
+    form (default: :func:`jobs.engine.optimizer.baseline_result`).
     """
     if repetitions < 1:
         raise ValueError("repetitions must be at least 1")
@@ -258,6 +264,12 @@ async def verify_plan(
     await notify(on_progress, 0.95, "measuring stored bytes")
     report.source_bytes = await _bytes_of(client, plan.source_tables, report)
     report.new_bytes = await _bytes_of(client, plan.stored_objects, report, plan.kinds)
+    if freshness:  # after the bytes: it appends rows to the copies
+        forms = baseline or baseline_result(workload)
+        await check_freshness(
+            client, plan.statements, plan.schema, result, forms, report, compare_for_query,
+            query_timeout=query_timeout, on_progress=on_progress,
+        )  # fmt: skip
     report.x = time_score(report.queries)
     report.y = report.source_bytes / report.new_bytes if report.new_bytes else None
     report.z = total_score(report.x, report.y)
