@@ -32,64 +32,11 @@ CREATE TABLE iceberg.shop_opt.order_items (
 WITH (
   format='ORC'
 );
-CREATE TABLE iceberg.shop_opt.orders_agg_1
-WITH (
-  format='ORC'
-) AS
-SELECT
-  order_date AS order_date,
-  SUM(total) AS m_1,
-  COUNT(*) AS m_2
-FROM iceberg.shop.orders
-WHERE
-  status = 'shipped'
-GROUP BY
-  order_date WITH NO DATA;
-CREATE TABLE iceberg.shop_opt.order_items_agg_1
-WITH (
-  format='ORC'
-) AS
-SELECT
-  product_id AS product_id,
-  SUM(quantity) AS m_1,
-  SUM(quantity * price) AS m_2
-FROM iceberg.shop.order_items
-GROUP BY
-  product_id WITH NO DATA;
-CREATE TABLE iceberg.shop_opt.orders_agg_2
-WITH (
-  format='ORC'
-) AS
-SELECT
-  status AS status,
-  COUNT(*) AS m_1
-FROM iceberg.shop.orders
-GROUP BY
-  status WITH NO DATA;
-CREATE TABLE iceberg.shop_opt.customers_agg_1
-WITH (
-  format='ORC'
-) AS
-SELECT
-  DATE_TRUNC('MONTH', signup_date) AS k_1,
-  COUNT(*) AS m_1
-FROM iceberg.shop.customers
-GROUP BY
-  DATE_TRUNC('MONTH', signup_date) WITH NO DATA;
-CREATE TABLE iceberg.shop_opt.orders_block_1
-WITH (
-  format='ORC'
-) AS
-SELECT
-  c.country AS k_1,
-  SUM(o.total) AS a_1
-FROM iceberg.shop.orders AS o
-JOIN iceberg.shop.customers AS c
-  ON o.customer_id = c.customer_id
-WHERE
-  o.order_date >= CAST('2025-01-01' AS DATE)
-GROUP BY
-  c.country WITH NO DATA;
+CREATE MATERIALIZED VIEW iceberg.shop_opt.orders_agg_1 GRACE PERIOD INTERVAL '0' SECOND WITH (format = 'ORC') AS SELECT order_date AS order_date, SUM(total) AS m_1, COUNT(*) AS m_2 FROM iceberg.shop_opt.orders WHERE status = 'shipped' GROUP BY order_date;
+CREATE MATERIALIZED VIEW iceberg.shop_opt.order_items_agg_1 GRACE PERIOD INTERVAL '0' SECOND WITH (format = 'ORC') AS SELECT product_id AS product_id, SUM(quantity) AS m_1, SUM(quantity * price) AS m_2 FROM iceberg.shop_opt.order_items GROUP BY product_id;
+CREATE MATERIALIZED VIEW iceberg.shop_opt.orders_agg_2 GRACE PERIOD INTERVAL '0' SECOND WITH (format = 'ORC') AS SELECT status AS status, COUNT(*) AS m_1 FROM iceberg.shop_opt.orders GROUP BY status;
+CREATE MATERIALIZED VIEW iceberg.shop_opt.customers_agg_1 GRACE PERIOD INTERVAL '0' SECOND WITH (format = 'ORC') AS SELECT DATE_TRUNC('MONTH', signup_date) AS k_1, COUNT(*) AS m_1 FROM iceberg.shop_opt.customers GROUP BY DATE_TRUNC('MONTH', signup_date);
+CREATE MATERIALIZED VIEW iceberg.shop_opt.orders_block_1 GRACE PERIOD INTERVAL '0' SECOND WITH (format = 'ORC') AS SELECT c.country AS k_1, SUM(o.total) AS a_1 FROM iceberg.shop_opt.orders AS o JOIN iceberg.shop_opt.customers AS c ON o.customer_id = c.customer_id WHERE o.order_date >= CAST('2025-01-01' AS DATE) GROUP BY c.country;
 
 -- Migrations (8 statements)
 INSERT INTO iceberg.shop_opt.customers (
@@ -130,66 +77,11 @@ SELECT
   quantity,
   price
 FROM iceberg.shop.order_items;
-INSERT INTO iceberg.shop_opt.orders_agg_1 (
-  order_date,
-  m_1,
-  m_2
-)
-SELECT
-  order_date AS order_date,
-  SUM(total) AS m_1,
-  COUNT(*) AS m_2
-FROM iceberg.shop.orders
-WHERE
-  status = 'shipped'
-GROUP BY
-  order_date;
-INSERT INTO iceberg.shop_opt.order_items_agg_1 (
-  product_id,
-  m_1,
-  m_2
-)
-SELECT
-  product_id AS product_id,
-  SUM(quantity) AS m_1,
-  SUM(quantity * price) AS m_2
-FROM iceberg.shop.order_items
-GROUP BY
-  product_id;
-INSERT INTO iceberg.shop_opt.orders_agg_2 (
-  status,
-  m_1
-)
-SELECT
-  status AS status,
-  COUNT(*) AS m_1
-FROM iceberg.shop.orders
-GROUP BY
-  status;
-INSERT INTO iceberg.shop_opt.customers_agg_1 (
-  k_1,
-  m_1
-)
-SELECT
-  DATE_TRUNC('MONTH', signup_date) AS k_1,
-  COUNT(*) AS m_1
-FROM iceberg.shop.customers
-GROUP BY
-  DATE_TRUNC('MONTH', signup_date);
-INSERT INTO iceberg.shop_opt.orders_block_1 (
-  k_1,
-  a_1
-)
-SELECT
-  c.country AS k_1,
-  SUM(o.total) AS a_1
-FROM iceberg.shop.orders AS o
-JOIN iceberg.shop.customers AS c
-  ON o.customer_id = c.customer_id
-WHERE
-  o.order_date >= CAST('2025-01-01' AS DATE)
-GROUP BY
-  c.country;
+REFRESH MATERIALIZED VIEW iceberg.shop_opt.orders_agg_1;
+REFRESH MATERIALIZED VIEW iceberg.shop_opt.order_items_agg_1;
+REFRESH MATERIALIZED VIEW iceberg.shop_opt.orders_agg_2;
+REFRESH MATERIALIZED VIEW iceberg.shop_opt.customers_agg_1;
+REFRESH MATERIALIZED VIEW iceberg.shop_opt.orders_block_1;
 
 -- Queries (6 queries)
 

@@ -99,6 +99,10 @@ class QueryVerification:
     after_seconds: float | None
     speedup: float | None
     detail: str
+    equal_stale: bool | None = strawberry.field(
+        description="Same rows as the baseline form while the views were stale (freshness phase)."
+    )
+    equal_fresh: bool | None = strawberry.field(description="Same rows as the baseline form after the refresh.")
 
 
 @strawberry.type(description="The plan run and measured on the task's verifyUrl.")
@@ -132,6 +136,8 @@ class Verification:
                     after_seconds=q.after_seconds,
                     speedup=q.speedup,
                     detail=q.detail,
+                    equal_stale=q.equal_stale,
+                    equal_fresh=q.equal_fresh,
                 )
                 for q in report.queries
             ],
@@ -154,6 +160,9 @@ class Report:
     )
     llm: LlmSummary | None = strawberry.field(description="Present when an LLM endpoint is configured.")
     verification: Verification | None = strawberry.field(description="Present when the task gave a verifyUrl.")
+    refresh: list[str] = strawberry.field(
+        description="Statements to run after each load of the new schema's tables, in order (view refreshes)."
+    )
 
     @classmethod
     def from_report(cls, report: TaskReport) -> Report:
@@ -166,6 +175,7 @@ class Report:
             explanation=report.explanation,
             llm=LlmSummary.from_summary(report.llm) if report.llm else None,
             verification=Verification.from_report(report.verification) if report.verification else None,
+            refresh=report.refresh,
         )
 
 
@@ -303,11 +313,16 @@ class TaskInput:
     )
     ddl: list[DdlStatementInput]
     queries: list[QueryInput]
+    max_staleness: str | None = strawberry.field(
+        default=None,
+        description="How stale a materialized view may be when read, e.g. 15m, 1h (default: never); its GRACE PERIOD.",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "verify_url": self.verify_url,
+            "max_staleness": self.max_staleness,
             "ddl": [{"statement": d.statement} for d in self.ddl],
             "queries": [
                 {"queryid": q.queryid, "query": q.query, "runquantity": q.runquantity, "executiontime": q.executiontime}

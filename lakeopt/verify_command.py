@@ -32,6 +32,15 @@ def _print_report(report: object) -> None:
         print(f"{q.queryid[:38]:<38} {before:>9} {after:>9} {trino:>13} {speedup:>8}  {verdict}")
     for queryid in report.unmeasured:
         print(f"{queryid[:38]:<38} {'-':>9} {'-':>9} {'-':>13} {'-':>8}  not measured (budget)")
+    for q in report.queries:
+        if q.equal_stale is not None:
+            print(
+                f"freshness {q.queryid[:38]}: stale {'equal' if q.equal_stale else 'MISMATCH'}, "
+                f"fresh {'equal' if q.equal_fresh else 'MISMATCH'} {q.freshness_detail}".rstrip()
+            )
+    for view in report.views:
+        seconds = f"{view.refresh_seconds:.3f} s" if view.refresh_seconds is not None else "failed"
+        print(f"refresh {view.name}: {seconds} after appending {sum(view.appended_rows.values())} rows")
     for error in report.errors:
         print(f"error: {error}")
 

@@ -17,6 +17,7 @@ from jobs.contract.workload import parse_workload
 from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.engine import optimize
 from jobs.engine.plan_script import plan_script
+from jobs.verify.views import drop_object
 from tests.services import service_url
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -78,7 +79,7 @@ def test_the_example_script_runs_on_trino_and_keeps_every_result() -> None:
         for name in (new_schema, schema):
             tables = client.execute(f"SHOW TABLES FROM iceberg.{name}").rows if _exists(client, name) else []
             for (table,) in tables:
-                client.execute(f"DROP TABLE iceberg.{name}.{table}")
+                drop_object(client, "TABLE", f"iceberg.{name}.{table}", 60)  # a table or a view
             client.execute(f"DROP SCHEMA IF EXISTS iceberg.{name}")
 
 

@@ -48,6 +48,7 @@ def _post(service: LiveService, content: bytes | str) -> httpx.Response:
         (json.dumps({**GOOD, "queries": GOOD["queries"] * 2}), 422, "duplicate queryid"),
         (json.dumps({**GOOD, "ddl": [{"statement": 42}]}), 422, "ddl[0].statement"),
         (json.dumps({**GOOD, "url": "http://example.com"}), 422, "url"),
+        (json.dumps({**GOOD, "max_staleness": "soon"}), 422, "max_staleness"),
     ],
 )
 def test_invalid_workloads_get_422_naming_the_field(
@@ -118,6 +119,16 @@ def test_graphql_submit_with_bad_input_is_a_typed_error(live_service: LiveServic
     result = body["data"]["submitTask"]
     assert result["__typename"] == "InputError"
     assert result["fields"][0]["field"] == "queries[0].runquantity"
+
+
+def test_graphql_bad_max_staleness_is_a_typed_error(live_service: LiveService) -> None:
+    mutation = """mutation($i: TaskInput!) { submitTask(input: $i) { __typename
+      ... on InputError { fields { field message } } } }"""
+    variables = {"i": {**GOOD, "maxStaleness": "15 parsecs"}}
+    body = httpx.post(f"{live_service.base_url}/graphql", json={"query": mutation, "variables": variables}).json()
+    result = body["data"]["submitTask"]
+    assert result["__typename"] == "InputError"
+    assert [f["field"] for f in result["fields"]] == ["max_staleness"]
 
 
 def test_graphql_unknown_and_malformed_ids(live_service: LiveService) -> None:

@@ -95,3 +95,6 @@ class TaskReport(BaseModel):
     llm: LlmSummary | None = None
     #: Measured on the task's ``verify_url``, when it gave one.
     verification: VerificationReport | None = None
+    #: Statements to run after each load of the new schema's copies, in dependency order
+    #: (``REFRESH MATERIALIZED VIEW`` per view; a snapshot table's DELETE and INSERT).
+    refresh: list[str] = Field(default_factory=list)

@@ -33,6 +33,24 @@ class QueryVerification(BaseModel):
     rows_after: int | None = None
     error_before: str | None = None
     error_after: str | None = None
+    #: Freshness phase (after an append to the copies the views read): the rewritten query and its
+    #: baseline form returned the same rows while the views were stale, and again after the refresh.
+    #: ``None`` when the phase did not run.
+    equal_stale: bool | None = None
+    equal_fresh: bool | None = None
+    stale_seconds: float | None = None
+    fresh_seconds: float | None = None
+    freshness_detail: str = ""
+
+
+class ViewRefresh(BaseModel):
+    """One materialized view in the freshness phase."""
+
+    name: str
+    #: Seconds ``REFRESH MATERIALIZED VIEW`` took after the append; ``None`` when it failed.
+    refresh_seconds: float | None = None
+    #: Rows appended to the copies this view reads, by copy.
+    appended_rows: dict[str, int] = Field(default_factory=dict)
 
 
 class VerificationReport(BaseModel):
@@ -50,10 +68,12 @@ class VerificationReport(BaseModel):
     errors: list[str] = Field(default_factory=list)
     #: Queries the run's budget left unmeasured (``queries`` holds the measured ones; x is theirs).
     unmeasured: list[str] = Field(default_factory=list)
+    #: The freshness phase's views (empty when the plan has none or the phase did not run).
+    views: list[ViewRefresh] = Field(default_factory=list)
 
     @property
     def mismatches(self) -> list[str]:
-        return [q.queryid for q in self.queries if q.status == "mismatch"]
+        return [q.queryid for q in self.queries if q.status == "mismatch" or False in (q.equal_stale, q.equal_fresh)]
 
     @property
     def partial(self) -> bool:

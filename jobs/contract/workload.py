@@ -7,12 +7,34 @@ return them as a 422 and GraphQL as a typed input error.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 #: The largest workload accepted (bytes of JSON); larger bodies are refused before parsing.
 MAX_WORKLOAD_BYTES = 8 * 1024 * 1024
+#: ``max_staleness``: a number and a unit (``30s``, ``15m``, ``1h``, ``2d``); a bare ``0`` is zero.
+_STALENESS = re.compile(r"^\s*(\d{1,9})\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def staleness_seconds(value: str | None) -> int:
+    """Seconds of a ``max_staleness`` value (None: zero); :class:`ValueError` when it is not one.
+
+    >>> staleness_seconds("15m"), staleness_seconds("1h"), staleness_seconds(None), staleness_seconds("0")
+    (900, 3600, 0, 0)
+    >>> staleness_seconds("soon")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'soon' is not a duration such as 30s, 15m, 1h or 2d
+    """
+    if value is None:
+        return 0
+    match = _STALENESS.match(value)
+    if match is None or (match.group(2) == "" and int(match.group(1)) != 0):
+        raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 1h or 2d")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
 
 
 class WorkloadError(ValueError):
@@ -60,6 +82,14 @@ class Workload(BaseModel):
     verify_url: str | None = None
     ddl: list[DdlStatement] = Field(min_length=1)
     queries: list[WorkloadQuery] = Field(min_length=1)
+    #: How stale a derived view may be when read (``15m``, ``1h``; default zero: never): its GRACE PERIOD.
+    max_staleness: str | None = None
+
+    @field_validator("max_staleness")
+    @classmethod
+    def _a_duration(cls, value: str | None) -> str | None:
+        staleness_seconds(value)
+        return value
 
     @model_validator(mode="after")
     def _unique_query_ids(self) -> Workload:

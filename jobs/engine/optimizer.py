@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from jobs.contract.profile import DatabaseProfile
 from jobs.contract.result import PlanResult, TaskReport
-from jobs.contract.workload import Workload
+from jobs.contract.workload import Workload, staleness_seconds
 from jobs.engine.baseline import baseline_plan
 from jobs.engine.model.namespaces import Namespaces
 from jobs.engine.model.requalify import ParsedQuery, parse_query, requalified_trees
@@ -28,6 +28,7 @@ from jobs.engine.postgres_ddl import render_plan as render
 from jobs.engine.rules import RULES, Rule
 from jobs.engine.rules.engines import rules_for
 from jobs.engine.validate import find_problems
+from jobs.engine.views import explain_views, refresh_statements
 from jobs.sql.dialect import dialect_of_url
 
 #: Objects allocated between young-generation collections while the rules run (CPython's default: 700).
@@ -65,13 +66,15 @@ def _revert(plan: Plan, baseline: Plan, workload: Workload, trees: dict[str, exp
     return replace(plan, tables=tuple(tables), queries=tuple(queries)), warnings
 
 
-def _report(plan: Plan, parsed: list[ParsedQuery], warnings: list[str]) -> TaskReport:
+def _report(plan: Plan, parsed: list[ParsedQuery], warnings: list[str], profile: DatabaseProfile | None) -> TaskReport:
     notes = {q.queryid: "; ".join(dict.fromkeys(q.notes)) for q in parsed if q.notes}
+    view_cards = explain_views(plan, profile)
     return TaskReport(
         warnings=[*plan.warnings, *warnings],
         query_notes=notes,
-        recommendations=list(plan.recommendations),
-        recommendation_details=list(plan.cards),
+        recommendations=[*plan.recommendations, *(c.summary for c in view_cards)],
+        recommendation_details=[*plan.cards, *view_cards],
+        refresh=refresh_statements(plan),
     )
 
 
@@ -139,7 +142,8 @@ def _plan(
     parsed: list[ParsedQuery],
     rules: Sequence[Rule],
 ) -> OptimizedPlan:
-    baseline = baseline_plan(namespaces, parsed)
+    staleness = staleness_seconds(workload.max_staleness)
+    baseline = replace(baseline_plan(namespaces, parsed), max_staleness_seconds=staleness)
     model = build_model(workload, parsed, namespaces, profile)
     plan = baseline
     warnings: list[str] = []
@@ -156,7 +160,7 @@ def _plan(
     if reverted and find_problems(workload, render(plan), trees):
         warnings.append("the optimized plan failed validation: returning the baseline plan")
         plan = baseline
-    return OptimizedPlan(result=render(plan), report=_report(plan, parsed, warnings), plan=plan)
+    return OptimizedPlan(result=render(plan), report=_report(plan, parsed, warnings, profile), plan=plan)
 
 
 def baseline_result(workload: Workload) -> PlanResult:

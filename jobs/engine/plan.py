@@ -2,7 +2,8 @@
 
 Rules transform a :class:`Plan` into another; :func:`render` turns it into statements. Tables
 are created in order (copies of the source tables first, derived tables after), and migrations
-fill them in the same order.
+fill them in the same order. A derived table is rendered as a materialized view over the new
+schema's copies (see :mod:`jobs.engine.views`), filled by ``REFRESH MATERIALIZED VIEW``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal
 
 from jobs.contract.result import PlanResult, Recommendation, RewrittenQuery, Statement, TaskReport
 from jobs.engine.model.source_ddl import SourceTable
+from jobs.engine.views import derived_objects
 from jobs.sql.dialect import DIALECT
 from jobs.sql.quoting import qualified, quote_name
 
@@ -72,14 +74,18 @@ class NewTable:
     def key(self) -> tuple[str, str, str]:
         return self.catalog.lower(), self.schema.lower(), self.name.lower()
 
-    def create_sql(self) -> str:
-        """Copies declare their columns; derived tables take Trino's own types from their SELECT."""
+    def with_properties(self) -> str:
+        """``WITH (format, partitioning, sorted_by)``: the layout, for a table or a view's storage."""
         properties = [f"format = '{file_format(self.columns)}'"]
         if self.partitioning:
             properties.append(f"partitioning = ARRAY[{', '.join(_string(p) for p in self.partitioning)}]")
         if self.sorted_by:
             properties.append(f"sorted_by = ARRAY[{', '.join(_string(s) for s in self.sorted_by)}]")
-        with_ = f"WITH ({', '.join(properties)})"
+        return f"WITH ({', '.join(properties)})"
+
+    def create_sql(self) -> str:
+        """Copies declare their columns; derived tables take Trino's own types from their SELECT."""
+        with_ = self.with_properties()
         if self.kind != "copy":
             return f"CREATE TABLE {self.qualified} {with_} AS {self.fill_select} WITH NO DATA"
         columns = ", ".join(f"{quote_name(c.name)} {c.type_sql}" for c in self.columns)
@@ -133,6 +139,8 @@ class Plan:
     dialect: str = DIALECT
     #: PostgreSQL indexes on the new tables.
     indexes: tuple[NewIndex, ...] = ()
+    #: The workload's ``max_staleness``: the views' GRACE PERIOD.
+    max_staleness_seconds: int = 0
 
     def table_for(self, source: SourceTable) -> NewTable | None:
         """The 1:1 copy of ``source`` in the new schema."""
@@ -160,10 +168,11 @@ class OptimizedPlan:
 
 
 def render(plan: Plan) -> PlanResult:
-    """The contract JSON for Trino: CREATE SCHEMA statements, CREATE TABLEs, then INSERT migrations, then
-    queries (PostgreSQL: :func:`jobs.engine.postgres_ddl.render`)."""
+    """The contract JSON for Trino: CREATE SCHEMA statements, CREATE TABLEs and views, then migrations
+    (INSERTs, then REFRESHes), then queries (PostgreSQL: :func:`jobs.engine.postgres_ddl.render`)."""
+    objects = derived_objects(plan)
     ddl = [Statement(statement=f"CREATE SCHEMA {quote_name(c)}.{quote_name(s)}") for c, s in plan.schemas]
-    ddl.extend(Statement(statement=t.create_sql()) for t in plan.tables)
-    migrations = [Statement(statement=t.insert_sql()) for t in plan.tables]
+    ddl.extend(Statement(statement=o.create_sql if (o := objects.get(t.key)) else t.create_sql()) for t in plan.tables)
+    migrations = [Statement(statement=o.fill_sql if (o := objects.get(t.key)) else t.insert_sql()) for t in plan.tables]
     queries = [RewrittenQuery(queryid=q.queryid, query=q.text) for q in plan.queries]
     return PlanResult(ddl=ddl, migrations=migrations, queries=queries)

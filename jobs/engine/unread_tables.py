@@ -1,4 +1,4 @@
-"""Drop the derived tables (pre-aggregated, materialized) that no query of a result reads.
+"""Drop the derived tables and views (pre-aggregated, materialized) that no query of a result reads.
 
 A rewrite sent back to its baseline form after a verification found different rows leaves the
 table it read behind: the plan would still build, fill and store it for nothing. The 1:1 copies
@@ -7,23 +7,21 @@ always stay (they are the baseline every query can fall back to).
 
 from __future__ import annotations
 
-from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from jobs.contract.result import PlanResult, Statement
 from jobs.engine.model.requalify import table_references
-from jobs.sql.statements import parse_statement, table_key, written_table
+from jobs.sql.statements import created_object, filled_object, parse_statement, table_key
 
 
 def _created(statement: Statement) -> str | None:
-    """The table a CREATE TABLE or INSERT writes, as ``catalog.schema.table`` (lower case)."""
+    """The table or view a CREATE TABLE / MATERIALIZED VIEW, an INSERT or a REFRESH writes, as
+    ``catalog.schema.name`` (lower case)."""
     try:
         tree = parse_statement(statement.statement)
     except (SqlglotError, ValueError):
         return None
-    if not isinstance(tree, exp.Insert) and not (isinstance(tree, exp.Create) and tree.kind == "TABLE"):
-        return None
-    table = written_table(tree)
+    table = created_object(tree) or filled_object(tree)
     return ".".join(table_key(table)) if table is not None else None
 
 
@@ -42,9 +40,10 @@ def without_unread_tables(result: PlanResult, baseline: PlanResult) -> tuple[Pla
 
     >>> result = PlanResult.model_validate({
     ...     "ddl": [{"statement": "CREATE SCHEMA c.s_opt"}, {"statement": "CREATE TABLE c.s_opt.t (a int)"},
-    ...             {"statement": "CREATE TABLE c.s_opt.t_block_1 (a_1 bigint)"}],
+    ...             {"statement": "CREATE MATERIALIZED VIEW c.s_opt.t_block_1 GRACE PERIOD INTERVAL '0' SECOND "
+    ...                           "AS SELECT count(*) AS a_1 FROM c.s_opt.t"}],
     ...     "migrations": [{"statement": "INSERT INTO c.s_opt.t SELECT a FROM c.s.t"},
-    ...                    {"statement": "INSERT INTO c.s_opt.t_block_1 SELECT count(*) FROM c.s.t"}],
+    ...                    {"statement": "REFRESH MATERIALIZED VIEW c.s_opt.t_block_1"}],
     ...     "queries": [{"queryid": "q1", "query": "SELECT count(*) FROM c.s_opt.t"}]})
     >>> baseline = result.model_copy(update={"ddl": result.ddl[:2], "migrations": result.migrations[:1]})
     >>> pruned, dropped = without_unread_tables(result, baseline)

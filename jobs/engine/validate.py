@@ -22,7 +22,15 @@ from jobs.engine.errors import PlanningError
 from jobs.engine.model.requalify import table_references
 from jobs.engine.model.source_ddl import read_source_tables
 from jobs.sql.dialect import POSTGRES, dialect, dialect_of_url
-from jobs.sql.statements import WRITE_STATEMENTS, parse_statement, table_key, written_table
+from jobs.sql.statements import (
+    WRITE_STATEMENTS,
+    created_object,
+    filled_object,
+    is_materialized_view,
+    is_refresh,
+    parse_statement,
+    table_key,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class _Checker:
         self.source_schemas = {(t.catalog.lower(), t.schema.lower()) for t in sources}
         self.new_schemas: set[tuple[str, str]] = set()
         self.created: set[tuple[str, ...]] = set()
+        self.views: set[tuple[str, ...]] = set()
         self.problems: list[Problem] = []
 
     def add(self, section: str, item: object, message: str) -> None:
@@ -65,8 +74,7 @@ class _Checker:
                     section, item, f"{table.sql(dialect(self.read))} is not fully qualified as catalog.schema.table"
                 )
 
-    def writes_new_schema(self, section: str, item: object, statement: exp.Expr) -> None:
-        target = written_table(statement)
+    def writes_new_schema(self, section: str, item: object, statement: exp.Expr, target: exp.Table | None) -> None:
         key = table_key(target) if target is not None else ()
         if target is None or len(key) != 3:
             self.add(section, item, "the written table is not fully qualified")
@@ -108,11 +116,22 @@ class _Checker:
             if self.read == POSTGRES and isinstance(statement, exp.Create) and statement.kind == "INDEX":
                 self.index(index, statement)
                 continue
-            if not (isinstance(statement, exp.Create) and statement.kind == "TABLE"):
-                self.add("ddl", index, "only CREATE SCHEMA and CREATE TABLE belong in ddl")
+            target = created_object(statement)
+            if target is None:
+                self.add("ddl", index, "only CREATE SCHEMA, CREATE TABLE and CREATE MATERIALIZED VIEW belong in ddl")
                 continue
-            self.writes_new_schema("ddl", index, statement)
+            self.writes_new_schema("ddl", index, statement, target)
             self.qualified("ddl", index, statement)
+            if is_materialized_view(statement):
+                self.view("ddl", index, statement, table_key(target))
+
+    def view(self, section: str, item: object, statement: exp.Expr, key: tuple[str, ...]) -> None:
+        """A view reads the new schema's copies, never a source table (loads land in the copies)."""
+        self.views.add(key)
+        for table in table_references(statement):
+            read = table_key(table)
+            if read != key and read[:2] not in self.new_schemas:
+                self.add(section, item, f"the materialized view reads {'.'.join(read)}, outside the new schema")
 
     def index(self, index: int, statement: exp.Create) -> None:
         """A PostgreSQL index must be on a table this plan created (it then lives in the new schema)."""
@@ -132,10 +151,14 @@ class _Checker:
                 if not analyzed or any(key not in self.created for key in analyzed):
                     self.add("migrations", index, "ANALYZE must name tables of the new schema")
                 continue
-            if not isinstance(statement, exp.Insert):
-                self.add("migrations", index, "a migration must be INSERT INTO a new table")
+            if not isinstance(statement, exp.Insert) and not is_refresh(statement):
+                self.add("migrations", index, "a migration must be INSERT INTO a new table or REFRESH a new view")
                 continue
-            self.writes_new_schema("migrations", index, statement)
+            target = filled_object(statement)
+            if is_refresh(statement) and target is not None and table_key(target) not in self.views:
+                self.add("migrations", index, f"refreshes {'.'.join(table_key(target))}, not a view the DDL creates")
+                continue
+            self.writes_new_schema("migrations", index, statement, target)
             self.qualified("migrations", index, statement)
 
     def queries(self, workload: Workload, result: PlanResult, parsed: Mapping[str, exp.Expr]) -> None:

@@ -18,7 +18,7 @@ from sqlglot.schema import MappingSchema
 from jobs.contract.result import Statement
 from jobs.engine.model.requalify import is_cte_reference
 from jobs.sql.dialect import POSTGRES
-from jobs.sql.statements import WRITING_NODES
+from jobs.sql.statements import WRITING_NODES, created_object, parse_statement
 
 DIALECT = "trino"
 
@@ -76,27 +76,30 @@ def _created_columns(create: exp.Create, dialect: str) -> tuple[tuple[str, ...],
 
 
 def new_schema_from_ddl(ddl: list[Statement], dialect: str = DIALECT) -> NewSchema:
-    """Read the columns of the ``CREATE TABLE`` statements (column lists or ``AS SELECT`` output names).
+    """Read the columns of the ``CREATE TABLE`` and ``CREATE MATERIALIZED VIEW`` statements (column lists
+    or ``AS SELECT`` output names).
 
     >>> schema = new_schema_from_ddl([Statement(statement="CREATE SCHEMA c.n"),
     ...     Statement(statement='CREATE TABLE "c"."n"."T" ("A" integer, b varchar) WITH (format = \\'PARQUET\\')'),
-    ...     Statement(statement="CREATE TABLE c.n.agg AS SELECT b, count(*) AS m_1 FROM c.s.t GROUP BY b")])
-    >>> schema.tables
-    {('c', 'n', 't'): {'a': 'INTEGER', 'b': 'VARCHAR'}, ('c', 'n', 'agg'): {'b': 'UNKNOWN', 'm_1': 'UNKNOWN'}}
+    ...     Statement(statement="CREATE TABLE c.n.agg AS SELECT b, count(*) AS m_1 FROM c.s.t GROUP BY b"),
+    ...     Statement(statement="CREATE MATERIALIZED VIEW c.n.v GRACE PERIOD INTERVAL '0' SECOND "
+    ...                         "AS SELECT b FROM c.n.t")])
+    >>> schema.tables  # doctest: +NORMALIZE_WHITESPACE
+    {('c', 'n', 't'): {'a': 'INTEGER', 'b': 'VARCHAR'}, ('c', 'n', 'agg'): {'b': 'UNKNOWN', 'm_1': 'UNKNOWN'},
+     ('c', 'n', 'v'): {'b': 'UNKNOWN'}}
     """
     tables: dict[TableKey, dict[str, str]] = {}
     for statement in ddl:
         try:
-            parsed = sqlglot.parse(statement.statement, read=dialect)
-        except SqlglotError:
+            node = parse_statement(statement.statement, dialect)
+        except (SqlglotError, ValueError):
             continue
-        for node in parsed:
-            if not isinstance(node, exp.Create) or node.kind != "TABLE":
-                continue
-            created = _created_columns(node, dialect)
-            if created is not None and len(created[0]) == 3 and created[1]:
-                key, columns = created
-                tables[(key[0], key[1], key[2])] = columns
+        if not isinstance(node, exp.Create) or created_object(node) is None:
+            continue  # tables and materialized views only
+        created = _created_columns(node, dialect)
+        if created is not None and len(created[0]) == 3 and created[1]:
+            key, columns = created
+            tables[(key[0], key[1], key[2])] = columns
     return NewSchema(tables, dialect)
 
 

@@ -35,6 +35,14 @@ _DDL_TABLE = re.compile(
     r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"[^\"]+\"|[\w$]+)(?:\s*\.\s*(?:\"[^\"]+\"|[\w$]+))*)",
     re.IGNORECASE,
 )
+#: ``CREATE MATERIALIZED VIEW name GRACE PERIOD <interval>``: sqlglot cannot parse the clause (it
+#: falls back to an opaque Command), so it is split off before parsing and kept in the tree's meta.
+_GRACE_PERIOD = re.compile(
+    r"^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(?:\"[^\"]+\"|[\w$]+)(?:\s*\.\s*(?:\"[^\"]+\"|[\w$]+))*)"
+    r"\s+GRACE\s+PERIOD\s+(INTERVAL\s+'[^']*'\s+[A-Z]+(?:\s+TO\s+[A-Z]+)?)(?=\s|$)",
+    re.IGNORECASE,
+)
 
 
 def clean_statement(sql: str) -> str:
@@ -46,18 +54,77 @@ def clean_statement(sql: str) -> str:
     return sql.strip().rstrip(";").strip()
 
 
+def split_grace_period(sql: str) -> tuple[str, str | None]:
+    """A ``CREATE MATERIALIZED VIEW`` without its ``GRACE PERIOD`` clause, and the clause's interval.
+
+    >>> split_grace_period("CREATE MATERIALIZED VIEW c.s.v GRACE PERIOD INTERVAL '15' MINUTE AS SELECT 1 AS a")
+    ('CREATE MATERIALIZED VIEW c.s.v AS SELECT 1 AS a', "INTERVAL '15' MINUTE")
+    >>> split_grace_period("SELECT 'GRACE PERIOD'")
+    ("SELECT 'GRACE PERIOD'", None)
+    """
+    match = _GRACE_PERIOD.match(sql)
+    if match is None:
+        return sql, None
+    return match.group(1) + sql[match.end() :], match.group(2)
+
+
 def parse_statement(text: str, read: str = "trino") -> exp.Expr:
-    """Exactly one statement, or :class:`ValueError`/:class:`SqlglotError`.
+    """Exactly one statement, or :class:`ValueError`/:class:`SqlglotError`. A materialized view's
+    ``GRACE PERIOD`` interval is kept in ``meta["grace_period"]`` (see :func:`split_grace_period`).
 
     >>> parse_statement("SELECT 1; DROP TABLE c.s.t")
     Traceback (most recent call last):
     ...
     ValueError: holds 2 statements
+    >>> view = parse_statement("CREATE MATERIALIZED VIEW c.s.v GRACE PERIOD INTERVAL '0' SECOND AS SELECT 1 AS a")
+    >>> is_materialized_view(view), view.meta["grace_period"]
+    (True, "INTERVAL '0' SECOND")
     """
-    statements = [s for s in sqlglot.parse(text, read=dialect(read)) if s is not None]
+    body, grace_period = split_grace_period(text)
+    statements = [s for s in sqlglot.parse(body, read=dialect(read)) if s is not None]
     if len(statements) != 1:
         raise ValueError(f"holds {len(statements)} statements")
+    if grace_period is not None:
+        statements[0].meta["grace_period"] = grace_period
     return statements[0]
+
+
+def is_materialized_view(statement: exp.Expr) -> bool:
+    """Whether ``statement`` is a ``CREATE MATERIALIZED VIEW``."""
+    return (
+        isinstance(statement, exp.Create)
+        and statement.kind == "VIEW"
+        and any(True for _ in statement.find_all(exp.MaterializedProperty))
+    )
+
+
+def is_refresh(statement: exp.Expr) -> bool:
+    """Whether ``statement`` is a ``REFRESH MATERIALIZED VIEW``."""
+    return isinstance(statement, exp.Refresh) and str(statement.args.get("kind") or "").upper() == "MATERIALIZED VIEW"
+
+
+def created_object(statement: exp.Expr) -> exp.Table | None:
+    """The table a ``CREATE TABLE`` or the view a ``CREATE MATERIALIZED VIEW`` creates, else None.
+
+    >>> created_object(parse_statement("CREATE MATERIALIZED VIEW c.s.v AS SELECT 1 AS a")).sql()
+    'c.s.v'
+    >>> created_object(parse_statement("INSERT INTO c.s.t SELECT 1")) is None
+    True
+    """
+    if isinstance(statement, exp.Create) and (statement.kind == "TABLE" or is_materialized_view(statement)):
+        return written_table(statement)
+    return None
+
+
+def filled_object(statement: exp.Expr) -> exp.Table | None:
+    """The table an ``INSERT`` fills or the view a ``REFRESH MATERIALIZED VIEW`` refreshes, else None.
+
+    >>> filled_object(parse_statement("REFRESH MATERIALIZED VIEW c.s.v")).sql()
+    'c.s.v'
+    """
+    if is_refresh(statement):
+        return statement.this if isinstance(statement.this, exp.Table) else None
+    return written_table(statement) if isinstance(statement, exp.Insert) else None
 
 
 def table_key(table: exp.Table) -> tuple[str, ...]:

@@ -89,8 +89,11 @@ async def verify_and_revert(
     except Exception as exc:
         return result, None, [f"verification failed: {redact_url(str(exc))[:300]}"]
     warnings = [redact_url(e)[:300] for e in report.errors]
-    # Only a real mismatch reverts: a nondeterministic original or one that fails is the query's own.
-    mismatched = {q.queryid for q in report.queries if q.status == "mismatch"}
+    # Only a real mismatch reverts: a nondeterministic original or one that fails is the query's own;
+    # a rewrite that differs from its baseline form while its views are stale or after a refresh does too.
+    mismatched = {
+        q.queryid for q in report.queries if q.status == "mismatch" or False in (q.equal_stale, q.equal_fresh)
+    }
     if not mismatched:
         return result, report, warnings
     baseline = baseline_result(workload)
@@ -100,7 +103,7 @@ async def verify_and_revert(
         for q in result.queries
     ]
     warnings.extend(
-        f"query {queryid}: the rewrite returned different rows on the verification database; "
+        f"query {queryid}: the rewrite returned different rows on the verification database (or after a load); "
         "reverted to the baseline form"
         for queryid in sorted(mismatched)
     )

@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from jobs.sql.dialect import trino
-from jobs.sql.statements import parse_statement, table_key, table_name, written_table
+from jobs.sql.statements import is_materialized_view, is_refresh, parse_statement, table_key, table_name, written_table
 
 
 class UnsafeStatementError(ValueError):
@@ -90,13 +90,12 @@ def _kind(tree: exp.Expr) -> str | None:
             return "SCHEMA"
         if tree.kind == "TABLE" and not tree.args.get("replace"):
             return "TABLE"
-        materialized = any(isinstance(p, exp.MaterializedProperty) for p in tree.find_all(exp.MaterializedProperty))
-        if tree.kind == "VIEW" and materialized and not tree.args.get("replace"):
+        if is_materialized_view(tree) and not tree.args.get("replace"):
             return "MATERIALIZED VIEW"
         return None
     if isinstance(tree, exp.Insert) and not tree.args.get("overwrite"):
         return "INSERT"
-    if isinstance(tree, exp.Refresh) and str(tree.args.get("kind") or "").upper() == "MATERIALIZED VIEW":
+    if is_refresh(tree):
         return "REFRESH"
     if isinstance(tree, exp.Drop) and tree.args.get("exists") and tree.kind in ("TABLE", "VIEW"):
         return "DROP"
@@ -119,6 +118,9 @@ def plan_statement(sql: str, schema: str, what: str) -> PlanStatement:
 
     >>> plan_statement("INSERT INTO c.opt.t SELECT * FROM c.src.t", "c.opt", "migrations[0]").target
     'c.opt.t'
+    >>> plan_statement("CREATE MATERIALIZED VIEW c.opt.v GRACE PERIOD INTERVAL '0' SECOND "
+    ...                "WITH (format = 'ORC') AS SELECT k FROM c.opt.t", "c.opt", "ddl[2]").kind
+    'MATERIALIZED VIEW'
     >>> plan_statement("DROP SCHEMA c.src CASCADE", "c.opt", "ddl[1]")
     Traceback (most recent call last):
     ...

@@ -12,11 +12,13 @@ from jobs.contract.result import PlanResult
 from jobs.contract.verification import VerificationReport, time_score, total_score
 from jobs.contract.workload import Workload
 from jobs.db.guard import ReadOnlyViolation, check_read_only
-from jobs.db.trino_client import TrinoClient, TrinoQueryError, client_from_jdbc_url, stored_bytes
+from jobs.db.trino_client import TrinoClient, TrinoQueryError, client_from_jdbc_url
+from jobs.engine.optimizer import baseline_result
 from jobs.sql.jdbc_url import redact_url
 from jobs.sql.statements import clean_statement, created_table
 from jobs.verify.classify import classify
 from jobs.verify.compare import ResultSet
+from jobs.verify.freshness import check_freshness
 from jobs.verify.query_run import result_set, verify_query
 from jobs.verify.statements import (
     PlanStatement,
@@ -25,6 +27,7 @@ from jobs.verify.statements import (
     new_schema,
     plan_statement,
 )
+from jobs.verify.views import drop_object, object_bytes
 
 #: Trino client errors that mean there is no server to talk to (not a refused statement).
 UNREACHABLE = ("CONNECTION", "HTTP_ERROR")
@@ -90,9 +93,19 @@ async def _prepare(client: TrinoClient, result: PlanResult, plan: CheckedPlan, r
     """Drop the new schema's objects, then run DDL and migrations; ``False`` on the first failure."""
     checked = plan.statements
     ddl = [s for s in checked if s.kind in ("TABLE", "MATERIALIZED VIEW", "DROP")]
-    drops = [f"DROP {s.kind} IF EXISTS {s.target}" for s in ddl if s.kind != "DROP"]
     started = time.perf_counter()
-    for statement in [idempotent_create_schema(result.ddl[0].statement), *drops, *(s.sql for s in ddl)]:
+    try:
+        schema = idempotent_create_schema(result.ddl[0].statement)
+        await asyncio.to_thread(client.execute, schema, timeout=QUERY_TIMEOUT)
+        # Views first: they read the tables.
+        for s in sorted((s for s in ddl if s.kind != "DROP" and s.target), key=lambda s: s.kind == "TABLE"):
+            await asyncio.to_thread(drop_object, client, s.kind, s.target or "", QUERY_TIMEOUT)
+    except TrinoQueryError as exc:
+        if exc.error_name in UNREACHABLE:
+            raise  # no server to report on: the caller says so in one line
+        report.errors.append(f"DDL failed: {exc} (dropping the new schema's objects)")
+        return False
+    for statement in (s.sql for s in ddl):
         try:
             await asyncio.to_thread(client.execute, statement, timeout=QUERY_TIMEOUT)
         except TrinoQueryError as exc:
@@ -112,11 +125,13 @@ async def _prepare(client: TrinoClient, result: PlanResult, plan: CheckedPlan, r
     return True
 
 
-async def _bytes_of(client: TrinoClient, tables: list[str], report: VerificationReport) -> int:
+async def _bytes_of(
+    client: TrinoClient, tables: list[str], report: VerificationReport, kinds: dict[str, str] | None = None
+) -> int:
     total = 0
     for table in tables:
         try:
-            total += await asyncio.to_thread(stored_bytes, client, table)
+            total += await asyncio.to_thread(object_bytes, client, table, (kinds or {}).get(table, "TABLE"))
         except TrinoQueryError as exc:
             report.errors.append(f"cannot measure the size of {table}: {exc}")
     return total
@@ -148,6 +163,11 @@ class CheckedPlan:
     def stored_objects(self) -> list[str]:
         """The tables and materialized views the plan creates (their bytes are the plan's storage)."""
         return [s.target for s in self.statements if s.kind in ("TABLE", "MATERIALIZED VIEW") and s.target]
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """``TABLE`` or ``MATERIALIZED VIEW`` by object name (a view's bytes are its storage table's)."""
+        return {s.target: s.kind for s in self.statements if s.kind in ("TABLE", "MATERIALIZED VIEW") and s.target}
 
 
 def check_plan(workload: Workload, result: PlanResult) -> CheckedPlan:
@@ -187,6 +207,8 @@ async def verify_plan(
     client: TrinoClient | None = None,
     prepared: bool = False,
     budget_seconds: float | None = None,
+    baseline: PlanResult | None = None,
+    freshness: bool = True,
 ) -> VerificationReport:
     """Run ``result`` against the writable Trino at ``url`` and measure it against ``workload``.
 
@@ -194,6 +216,8 @@ async def verify_plan(
     that would write elsewhere is refused before anything runs. ``prepared=True`` skips the DDL
     and migrations (already run by :func:`apply_plan`). ``budget_seconds`` bounds the run: when it ends,
     the report is partial (``unmeasured`` names the queries left) and x is the measured queries'.
+    ``freshness`` adds the phase of :mod:`jobs.verify.freshness` after the timings, comparing each
+    rewrite with its ``baseline`` form (default: :func:`jobs.engine.optimizer.baseline_result`).
     """
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     if repetitions < 1:
@@ -206,7 +230,7 @@ async def verify_plan(
         if not await _prepare(client, result, plan, report):
             return report
     rewritten = {q.queryid: q.query for q in result.queries}
-    baseline = _baseline_queries(workload, plan.schema)
+    baseline_queries = _baseline_queries(workload, plan.schema)
     total = len(workload.queries)
     for index, query in enumerate(workload.queries):
         remaining = None if deadline is None else deadline - time.monotonic()
@@ -219,7 +243,7 @@ async def verify_plan(
             client,
             query,
             rewritten.get(query.queryid),
-            baseline.get(query.queryid),
+            baseline_queries.get(query.queryid),
             repetitions=repetitions,
             limit=limit,
         )
@@ -228,7 +252,13 @@ async def verify_plan(
         await notify(on_progress, done, f"query {index + 1}/{total} {query.queryid}: {entry.status}")
     await notify(on_progress, 0.95, "measuring stored bytes")
     report.source_bytes = await _bytes_of(client, plan.source_tables, report)
-    report.new_bytes = await _bytes_of(client, plan.stored_objects, report)
+    report.new_bytes = await _bytes_of(client, plan.stored_objects, report, plan.kinds)
+    if freshness:  # after the bytes: it appends rows to the copies
+        forms = baseline or baseline_result(workload)
+        await check_freshness(
+            client, plan.statements, plan.schema, result, forms, report, compare_for_query,
+            query_timeout=query_timeout, on_progress=on_progress,
+        )  # fmt: skip
     report.x = time_score(report.queries)
     report.y = report.source_bytes / report.new_bytes if report.new_bytes else None
     report.z = total_score(report.x, report.y)

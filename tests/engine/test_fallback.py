@@ -51,7 +51,8 @@ def test_a_broken_table_reverts_to_its_copy() -> None:
     plan = optimize(workload, rules=(_bad_table,))
     assert validate_result(workload, plan.result) == []
     assert plan.result.migrations[1].statement == "INSERT INTO c.s_opt.u (a) SELECT a FROM c.s.u"
-    assert "CREATE TABLE c.s_opt.u_extra" in plan.result.ddl[-1].statement
+    assert "CREATE MATERIALIZED VIEW c.s_opt.u_extra" in plan.result.ddl[-1].statement
+    assert plan.result.migrations[-1].statement == "REFRESH MATERIALIZED VIEW c.s_opt.u_extra"
     assert {q.queryid: q.query for q in plan.result.queries}["q2"] == "SELECT a FROM c.s_opt.u_extra"
 
 

@@ -14,6 +14,7 @@ from jobs.db.trino_client import TrinoClient, client_from_jdbc_url
 from jobs.engine import optimize
 from jobs.verify.statements import new_schema
 from jobs.verify.verifier import verify_plan
+from jobs.verify.views import drop_object
 from tests.services import service_url
 
 pytestmark = pytest.mark.trino
@@ -46,7 +47,7 @@ def _drop_schema(trino: TrinoClient, schema: str) -> None:
     catalog, name = schema.split(".")
     tables = trino.execute(f"SELECT table_name FROM {catalog}.information_schema.tables WHERE table_schema = '{name}'")
     for (table,) in tables.rows:
-        trino.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+        drop_object(trino, "TABLE", f"{schema}.{table}", 60)  # a table or a materialized view
     trino.execute(f"DROP SCHEMA IF EXISTS {schema}")
 
 
