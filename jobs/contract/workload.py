@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 #: The largest workload accepted (bytes of JSON); larger bodies are refused before parsing.
 MAX_WORKLOAD_BYTES = 8 * 1024 * 1024
+#: Bounds of a query's statistics (documented in the README): far above any real workload, and
+#: small enough that weights (runquantity x executiontime) stay finite floats.
+MAX_RUNQUANTITY = 10**12
+MAX_EXECUTIONTIME = 10.0**9
 
 
 class WorkloadError(ValueError):
@@ -34,8 +38,8 @@ class WorkloadQuery(BaseModel):
 
     queryid: str = Field(min_length=1, max_length=200)
     query: str = Field(min_length=1)
-    runquantity: int = Field(default=1, ge=0)
-    executiontime: float | None = Field(default=None, ge=0)
+    runquantity: int = Field(default=1, ge=0, le=MAX_RUNQUANTITY)
+    executiontime: float | None = Field(default=None, ge=0, le=MAX_EXECUTIONTIME, allow_inf_nan=False)
 
     @field_validator("executiontime", mode="before")
     @classmethod
