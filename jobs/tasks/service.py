@@ -15,7 +15,7 @@ from arq.connections import ArqRedis
 
 from jobs.contract.workload import Workload, WorkloadError
 from jobs.settings import Settings
-from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url
+from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url, redact_url
 from jobs.tasks.events import publish_event
 from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
 from jobs.tasks.secrets import TaskUrls, put_task_urls, secret_cipher
@@ -31,7 +31,8 @@ def _redacted(field: str, url: str | None) -> str | None:
     if url is None:
         return None
     try:
-        return parse_jdbc_url(url).redacted()
+        # Through the one redaction too: a user name may hold 'password=' (e.g. an encoded '&').
+        return redact_url(parse_jdbc_url(url).redacted())
     except JdbcUrlError as exc:
         raise WorkloadError([(field, str(exc))]) from None
 
