@@ -11,6 +11,7 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import RedisSettings
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from gql_app import console_routes, ops_routes, rest_routes
 from gql_app.graphiql_page import graphiql_response
 from gql_app.graphql_schema import create_schema
 from gql_app.metrics import Metrics, MetricsMiddleware
+from gql_app.request_body import BodyError, BodyLimitMiddleware, decode_json
 from jobs.settings import Settings, get_settings
 from jobs.tasks.events import TaskEventHub
 from jobs.tasks.log_redaction import install_log_redaction
@@ -31,6 +33,12 @@ from jobs.tasks.store import TaskStore
 
 
 class LakeoptGraphQL(GraphQL[dict[str, Any], None]):
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return decode_json(data)
+        except BodyError as exc:
+            raise HTTPException(400, str(exc)) from None
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> dict[str, Any]:
         state = request.app.state
         return {"service": state.service, "hub": state.hub, "metrics": state.metrics}
@@ -74,4 +82,8 @@ def create_app(settings: Settings | None = None, *, redis_url: str | None = None
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics), Middleware(BodyLimitMiddleware)],
+    )

@@ -8,10 +8,9 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 from strawberry.types import Info
 
+from gql_app.graphql_guards import LakeoptSchema, guard_extensions
 from gql_app.graphql_types import (
     FieldError,
     InputError,
@@ -97,15 +96,5 @@ class Subscription:
                 yield TaskEvent.from_event(event)
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    # Validation and syntax errors have no original error and say what the client got wrong.
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
 def create_schema() -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[lambda: MaskErrors(should_mask_error=_should_mask)],
-    )
+    return LakeoptSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=guard_extensions())

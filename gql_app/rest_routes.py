@@ -8,6 +8,7 @@ ready or failed, 413 body too large, 422 invalid workload, 503 queue unavailable
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -16,10 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from gql_app.request_body import BodyError, decode_json
 from gql_app.submission import SubmissionRefused, submit_workload
 from jobs.contract.result import PlanResult, TaskReport
-from jobs.contract.workload import MAX_WORKLOAD_BYTES
 from jobs.engine.report_markdown import render_markdown
+from jobs.sql.jdbc_url import redact_url
 from jobs.tasks.service import QueueUnavailable, TaskService
 from jobs.tasks.store import TaskRecord, TaskStatus
 
@@ -32,28 +34,16 @@ class ApiError(Exception):
         self.fields = fields or []
 
     def response(self) -> JSONResponse:
-        body: dict[str, Any] = {"error": self.message}
+        # Messages may quote the input: every one goes through the one redaction.
+        body: dict[str, Any] = {"error": redact_url(self.message)}
         if self.fields:
-            body["fields"] = self.fields
+            body["fields"] = [{k: redact_url(v) for k, v in field.items()} for field in self.fields]
         return JSONResponse(body, status_code=self.status_code)
 
 
 def _service(request: Request) -> TaskService:
     service: TaskService = request.app.state.service
     return service
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_WORKLOAD_BYTES:
-        raise ApiError(413, f"request body larger than {MAX_WORKLOAD_BYTES} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_WORKLOAD_BYTES:
-            raise ApiError(413, f"request body larger than {MAX_WORKLOAD_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _task_id(request: Request) -> uuid.UUID:
@@ -82,14 +72,13 @@ async def _existing(request: Request) -> TaskRecord:
 
 async def new_task(request: Request) -> JSONResponse:
     try:
-        body = await _read_body(request)
+        body = await request.body()  # bounded by BodyLimitMiddleware
         if not body.strip():
             raise ApiError(422, "empty body: send the workload as JSON")
         try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-            raise ApiError(422, f"body is not valid JSON{where}") from None
+            payload = await asyncio.to_thread(decode_json, body)
+        except BodyError as exc:
+            raise ApiError(exc.status_code, str(exc)) from None
         record = await submit_workload(_service(request), payload)
     except ApiError as exc:
         return exc.response()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from jobs.contract.workload import WorkloadError, parse_workload
@@ -20,7 +21,8 @@ class SubmissionRefused(ValueError):
 
 async def submit_workload(service: TaskService, payload: Any) -> TaskRecord:
     try:
-        workload = parse_workload(payload)
+        # Validating an 8 MiB workload is CPU work: off the event loop.
+        workload = await asyncio.to_thread(parse_workload, payload)
         return await service.submit(workload)
     except PlanningError as exc:
         raise SubmissionRefused(WorkloadError([(exc.field, exc.reason)])) from None

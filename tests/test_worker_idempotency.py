@@ -24,6 +24,7 @@ pytestmark = pytest.mark.redis
 @pytest.fixture
 async def context(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tasks.db'}")
+    monkeypatch.setenv("LAKEOPT_HOME", str(tmp_path))
     monkeypatch.delenv("LLM_BASE_URL", raising=False)
     settings = load_settings()
     store = TaskStore.from_url(settings.database_url)

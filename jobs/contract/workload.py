@@ -37,6 +37,12 @@ def staleness_seconds(value: str | None) -> int:
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
 
 
+#: Bounds of a query's statistics (documented in the README): far above any real workload, and
+#: small enough that weights (runquantity x executiontime) stay finite floats.
+MAX_RUNQUANTITY = 10**12
+MAX_EXECUTIONTIME = 10.0**9
+
+
 class WorkloadError(ValueError):
     """A workload that cannot be accepted; ``problems`` lists each field and what is wrong."""
 
@@ -56,8 +62,8 @@ class WorkloadQuery(BaseModel):
 
     queryid: str = Field(min_length=1, max_length=200)
     query: str = Field(min_length=1)
-    runquantity: int = Field(default=1, ge=0)
-    executiontime: float | None = Field(default=None, ge=0)
+    runquantity: int = Field(default=1, ge=0, le=MAX_RUNQUANTITY)
+    executiontime: float | None = Field(default=None, ge=0, le=MAX_EXECUTIONTIME, allow_inf_nan=False)
 
     @field_validator("executiontime", mode="before")
     @classmethod

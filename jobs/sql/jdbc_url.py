@@ -16,6 +16,8 @@ Rules for the query string (users paste real passwords, so be lenient where it i
   the previous value: ``password=a&b&SSL=true`` gives the password ``a&b``. A password with
   ``&`` followed by something containing ``=`` must encode the ``&`` as ``%26``.
 * Credentials in the authority (``//user:pass@host``) are refused: use the query parameters.
+  So is a ``#`` (a fragment means nothing to a driver; write ``%23`` inside a value), text that is
+  not valid Unicode, and a URL longer than :data:`MAX_URL_LENGTH` characters.
 
 Nothing here ever puts a password into a message, a ``repr`` or a ``str``.
 """
@@ -31,6 +33,8 @@ Engine = Literal["trino", "postgresql"]
 
 DEFAULT_PORTS: dict[str, int] = {"trino": 8080, "postgresql": 5432}
 REDACTED = "***"
+#: The longest URL accepted; real JDBC URLs are well under 1 KiB.
+MAX_URL_LENGTH = 4096
 
 _SCHEME = re.compile(r"^jdbc:(?P<engine>[A-Za-z0-9_+.-]+)://(?P<rest>.*)$", re.DOTALL | re.IGNORECASE)
 #: What a URL starts with, shown in errors only when it looks like a scheme (never arbitrary text).
@@ -38,16 +42,18 @@ _SCHEME_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}:(?:[A-Za-z][A-Za-z0-9+
 _HEX2 = re.compile(r"%([0-9A-Fa-f]{2})")
 _HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)$")
 #: Parameter names whose values are secrets (password, sslpassword, SSLKeyStorePassword, accessToken...).
-_SECRET_KEY = re.compile(r"password|passwd|secret|token|credential", re.IGNORECASE)
-#: ``key=value`` pairs of secrets inside free text; the value runs to the next ``&``, blank or quote.
+_SECRET_WORDS = r"pass|pwd|secret|token|credential"  # noqa: S105 - names, not a password
+_SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
+#: ``key=value`` pairs of secrets inside free text, ``=`` and ``&`` also percent-encoded (a URL
+#: echoed inside another one); the value runs to the next ``&``, blank or quote.
 _SECRET_PARAM_IN_TEXT = re.compile(
-    r"(?P<key>\b[A-Za-z_]*(?:password|passwd|secret|token|credential)[A-Za-z_]*=)"
+    rf"(?P<key>[A-Za-z_]*(?:{_SECRET_WORDS})[A-Za-z_]*(?:=|%3D))"
     # An '&' followed by a piece without '=' is part of the value (see _split_query).
-    r"(?P<value>[^&\s\"'<>]*(?:&[^&=\s\"'<>]*(?=&|$|[\s\"'<>]))*)",
+    r"(?P<value>(?:(?!%26)[^&\s\"'<>])*(?:&[^&=\s\"'<>]*(?=&|$|[\s\"'<>]))*)",
     re.IGNORECASE,
 )
-#: ``//user:password@`` in free text.
-_USERINFO_IN_TEXT = re.compile(r"(?P<head>//[^/\s:@\"']+:)(?P<value>[^\s\"'<>]*)(?=@)")
+#: ``//user:password@`` in free text; the password may hold ``/`` and ``:``.
+_USERINFO_IN_TEXT = re.compile(r"(?P<head>//[^/\s:@\"']+:)(?P<value>[^\s\"'<>@]*)(?=@)")
 
 
 class JdbcUrlError(ValueError):
@@ -92,7 +98,7 @@ def _split_query(query: str) -> list[tuple[str, str]]:
             key, value = pairs[-1]
             pairs[-1] = (key, f"{value}&{piece}")
         elif piece:
-            raise JdbcUrlError(f"the URL parameter {piece[:1]}... has no '=value'")
+            raise JdbcUrlError("the first URL parameter has no '=value'")
     return pairs
 
 
@@ -177,6 +183,12 @@ def parse_jdbc_url(text: str) -> JdbcUrl:
     """
     if not isinstance(text, str):
         raise JdbcUrlError("the JDBC URL must be a string")
+    if len(text) > MAX_URL_LENGTH:
+        raise JdbcUrlError(f"the JDBC URL is longer than {MAX_URL_LENGTH} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JdbcUrlError("the JDBC URL is not valid Unicode text (it holds a lone surrogate)") from None
     stripped = text.strip()
     match = _SCHEME.match(stripped)
     if match is None:
@@ -192,9 +204,12 @@ def parse_jdbc_url(text: str) -> JdbcUrl:
         )
     engine: Engine = "trino" if engine_name == "trino" else "postgresql"
     rest = match.group("rest")
+    if "#" in rest:
+        raise JdbcUrlError("the JDBC URL holds a '#': write it as %23 inside a value")
     location, _, query = rest.partition("?")
     authority, _, path = location.partition("/")
-    if "@" in authority:
+    # Anywhere before the query: 'alice:pa/ss@host' puts a '/' of the password before the '@'.
+    if "@" in location:
         raise JdbcUrlError("credentials before the host ('user:password@host') are not supported: use ?user=&password=")
     host, port = _parse_authority(authority, engine)
     catalog, schema = _parse_path(path, engine)
@@ -235,11 +250,12 @@ def _parse_authority(authority: str, engine: Engine) -> tuple[str, int]:
     elif ":" in authority:
         host, port_text = authority.rsplit(":", 1)
     if not _HOST.match(host):
-        raise JdbcUrlError(f"invalid host {host[:80]!r} in the jdbc:{engine} URL")
+        raise JdbcUrlError(f"invalid host in the jdbc:{engine} URL: expected a name, an IPv4 or an [IPv6] address")
     if port_text == "":
         return host, DEFAULT_PORTS[engine]
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise JdbcUrlError(f"invalid port {port_text[:20]!r} in the jdbc:{engine} URL: expected 1-65535")
+        # The port text is not shown: in a mistyped URL it may be part of a password.
+        raise JdbcUrlError(f"invalid port in the jdbc:{engine} URL: expected 1-65535")
     return host, int(port_text)
 
 
@@ -261,12 +277,15 @@ def _parse_path(path: str, engine: Engine) -> tuple[str | None, str | None]:
 def redact_url(text: str) -> str:
     """Replace every password-like URL parameter and ``user:password@`` in ``text`` with ``***``.
 
-    Works on any text (log lines, exception messages), not only on one clean URL.
+    Works on any text (log lines, exception messages), not only on one clean URL. This is the one
+    redaction every message that may carry user input goes through (API errors, logs, reports).
 
     >>> redact_url("connect failed: jdbc:trino://h:1?user=a&password=s3(cr)et&SSL=true (retrying)")
     'connect failed: jdbc:trino://h:1?user=a&password=***&SSL=true (retrying)'
     >>> redact_url("postgresql://bob:pa(ss)@db:5432/x, sslpassword=k")
     'postgresql://bob:***@db:5432/x, sslpassword=***'
+    >>> redact_url("?user=u%23pwd%3Ds3cr3t%26SSL%3Dtrue, jdbc:trino://a:b/c:d@h")
+    '?user=u%23pwd%3D***%26SSL%3Dtrue, jdbc:trino://a:***@h'
     """
     text = _SECRET_PARAM_IN_TEXT.sub(lambda m: m.group("key") + REDACTED, text)
     return _USERINFO_IN_TEXT.sub(lambda m: m.group("head") + REDACTED, text)
@@ -280,5 +299,6 @@ def scrub(text: str, url: JdbcUrl | None) -> str:
     """
     text = redact_url(text)
     if url is not None and url.password:
-        text = text.replace(url.password, REDACTED)
+        for form in {url.password, quote(url.password, safe=""), quote(url.password, safe="()@:,;$!*'/")}:
+            text = text.replace(form, REDACTED)
     return text

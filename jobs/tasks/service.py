@@ -7,6 +7,7 @@ FAILED with the reason instead of being left RUNNING with no job behind it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -14,10 +15,10 @@ from arq.connections import ArqRedis
 
 from jobs.contract.workload import Workload, WorkloadError
 from jobs.settings import Settings
-from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url
+from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url, redact_url
 from jobs.tasks.events import publish_event
 from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
-from jobs.tasks.secrets import TaskUrls, put_task_urls
+from jobs.tasks.secrets import TaskUrls, put_task_urls, secret_cipher
 from jobs.tasks.store import TaskRecord, TaskStatus, TaskStore, utcnow
 
 
@@ -30,7 +31,8 @@ def _redacted(field: str, url: str | None) -> str | None:
     if url is None:
         return None
     try:
-        return parse_jdbc_url(url).redacted()
+        # Through the one redaction too: a user name may hold 'password=' (e.g. an encoded '&').
+        return redact_url(parse_jdbc_url(url).redacted())
     except JdbcUrlError as exc:
         raise WorkloadError([(field, str(exc))]) from None
 
@@ -49,29 +51,37 @@ def stored_workload_json(workload: Workload) -> str:
     return json.dumps(workload.model_dump(mode="json", exclude={"url", "verify_url"}))
 
 
+def _checked(workload: Workload) -> tuple[str | None, str]:
+    """The redacted URL and the stored JSON of a workload whose DDL the engine can read."""
+    from jobs.engine import check_ddl  # the engine is heavy to import; keep API start-up light
+
+    check_ddl(workload)
+    return redacted_url(workload), stored_workload_json(workload)
+
+
 class TaskService:
     def __init__(self, store: TaskStore, redis: ArqRedis, settings: Settings) -> None:
         self.store = store
         self.redis = redis
         self.settings = settings
+        self.cipher = secret_cipher(settings)
 
     async def submit(self, workload: Workload) -> TaskRecord:
         """Accept a validated workload: RUNNING from this moment on."""
-        from jobs.engine import check_ddl  # the engine is heavy to import; keep API start-up light
-
-        check_ddl(workload)
-        url_redacted = redacted_url(workload)
+        # Parsing every DDL statement is CPU work: a thread, so the event loop keeps answering.
+        url_redacted, workload_json = await asyncio.to_thread(_checked, workload)
         task_id = uuid.uuid4()
         record = await self.store.create(
             task_id,
-            workload_json=stored_workload_json(workload),
+            workload_json=workload_json,
             url_redacted=url_redacted,
             time_limit=self.settings.task_time_limit,
         )
         try:
             if workload.url is not None or workload.verify_url is not None:
                 urls = TaskUrls(url=workload.url, verify_url=workload.verify_url)
-                await put_task_urls(self.redis, task_id, urls, ttl_seconds=self.settings.task_time_limit + 60)
+                ttl = self.settings.task_time_limit + 60
+                await put_task_urls(self.redis, self.cipher, task_id, urls, ttl_seconds=ttl)
             job = await self.redis.enqueue_job(OPTIMIZE_JOB, str(task_id), _job_id=str(task_id), _queue_name=QUEUE_NAME)
             if job is None:  # arq refuses a duplicate id; a fresh uuid4 never is one
                 raise RuntimeError("the queue already holds a job with this id")

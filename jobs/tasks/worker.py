@@ -23,7 +23,7 @@ from jobs.tasks.events import publish_event
 from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
 from jobs.tasks.log_redaction import install_log_redaction
 from jobs.tasks.pipeline import PipelineOutcome, run_pipeline
-from jobs.tasks.secrets import drop_task_urls, get_task_urls
+from jobs.tasks.secrets import drop_task_urls, get_task_urls, secret_cipher
 from jobs.tasks.stages import Stage
 from jobs.tasks.store import TaskRecord, TaskStore, utcnow
 
@@ -88,7 +88,7 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
 
     outcome: PipelineOutcome | None = None
     try:
-        urls = await get_task_urls(redis, tid)
+        urls = await get_task_urls(redis, secret_cipher(settings), tid)
         # The engine reads the session catalog/schema from the URL; the redacted form keeps them.
         workload = parse_workload_json(existing.workload_json).model_copy(
             update={"url": urls.url or existing.url_redacted}

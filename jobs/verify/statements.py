@@ -109,7 +109,12 @@ def _target(tree: exp.Expr, kind: str) -> str | None:
         return None
     if kind == "SCHEMA":
         return _schema_of(tree) if isinstance(tree, exp.Create) else None
-    table = tree.this if isinstance(tree, exp.Refresh) else written_table(tree)
+    if isinstance(tree, exp.Drop):
+        # sqlglot lists dropped tables in ``tables``; one DROP of several tables is not allowed.
+        dropped = tree.args.get("tables") or [tree.this]
+        table = dropped[0] if len(dropped) == 1 else None
+    else:
+        table = tree.this if isinstance(tree, exp.Refresh) else written_table(tree)
     return table_name(table) if isinstance(table, exp.Table) and len(table_key(table)) == 3 else None
 
 
@@ -136,6 +141,6 @@ def plan_statement(sql: str, schema: str, what: str) -> PlanStatement:
         if not inside:
             written = target or "an unqualified name"
             raise UnsafeStatementError(
-                f"{what} writes to {written}, outside the new schema {schema}; refusing to run it"
+                f"{what} writes to {written}, outside the new schema {schema}; refusing to run it: {_excerpt(sql)}"
             )
     return PlanStatement(kind, target, sql)
