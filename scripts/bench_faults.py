@@ -97,13 +97,25 @@ def redis_fault(
     return {"worker_ready_again_s": round(reconnect, 2), "all_tasks_done_s": round(all_done, 2), "lost": lost}
 
 
+def wait_some_task_running(service: LiveService, task_ids: list[str]) -> None:
+    """Until a worker is inside a task (started, not finished), so the kill interrupts one."""
+    query = "query($id: UUID!) { task(id: $id) { ... on Task { stage } } }"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for task_id in task_ids:
+            body = httpx.post(f"{service.base_url}/graphql", json={"query": query, "variables": {"id": task_id}})
+            if body.json()["data"]["task"]["stage"] not in {"queued", "done", "failed"}:
+                return
+    raise RuntimeError("no task started within 120 s")
+
+
 def worker_kill(home: Path, workload: dict[str, Any], tasks: int, env: dict[str, str]) -> dict[str, float]:
     with (
         running_redis(home / "redis") as url,
         start_service(home, url, python=sys.executable, extra_env=env) as service,
     ):
         task_ids = submit(service, workload, tasks)
-        time.sleep(1.5)  # the worker is mid-way through its first jobs
+        wait_some_task_running(service, task_ids)
         service.kill_worker()
         killed = time.monotonic()
         service.start_worker()

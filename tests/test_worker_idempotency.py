@@ -12,12 +12,16 @@ from typing import Any
 import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
+from arq.constants import in_progress_key_prefix
+from sqlalchemy import create_engine, update
 
 from jobs.contract.workload import parse_workload
 from jobs.settings import load_settings
+from jobs.tasks.keys import QUEUE_NAME
 from jobs.tasks.lease import LeaseLost, renewed_lease
 from jobs.tasks.service import TaskService
-from jobs.tasks.store import TaskStatus, TaskStore, utcnow
+from jobs.tasks.store import TaskRow, TaskStatus, TaskStore, utcnow
+from jobs.tasks.sweeper import ENQUEUE_GRACE, arq_lock_seconds, sweep
 from jobs.tasks.worker import optimize_task, sweep_overdue
 from tests.conftest import load_workload
 
@@ -93,3 +97,22 @@ async def test_attempt_that_lost_its_lease_is_stopped_and_writes_nothing(context
     assert await store.renew_lease(task_id, 2, lease_seconds=30)
     done = await store.complete(task_id, result_json='{"ok": 1}', report_json="{}", attempt=2)
     assert done is not None and done.status is TaskStatus.DONE and done.result_json == '{"ok": 1}'
+
+
+async def test_job_taken_by_a_worker_that_died_before_starting_it_is_queued_again(context: dict[str, Any]) -> None:
+    service: TaskService = context["service"]
+    settings = context["settings"]
+    workload = parse_workload({k: v for k, v in load_workload("flights.json").items() if k != "url"})
+    record = await service.submit(workload)
+    lock = in_progress_key_prefix + str(record.id)
+    # arq's lock as a worker would have set it lease_seconds + 1 ago, with no attempt started since.
+    remaining = arq_lock_seconds(settings) - settings.lease_seconds - 1
+    await context["redis"].psetex(lock, int(remaining * 1000), b"1")
+    assert (await sweep(context["store"], context["redis"], settings)).requeued == 0, "just accepted: left alone"
+    engine = create_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(update(TaskRow).values(updated_at=utcnow() - dt.timedelta(seconds=ENQUEUE_GRACE + 1)))
+    engine.dispose()
+    assert (await sweep(context["store"], context["redis"], settings)).requeued == 1
+    assert not await context["redis"].exists(lock)
+    assert await context["redis"].zscore(QUEUE_NAME, str(record.id)) is not None

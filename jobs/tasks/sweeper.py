@@ -29,6 +29,19 @@ from jobs.tasks.store import TaskRecord, TaskStore, utcnow
 
 log = logging.getLogger(__name__)
 
+#: Seconds the API may take between writing a task to the store and enqueueing its job.
+ENQUEUE_GRACE = 5.0
+
+
+def job_timeout(settings: Settings) -> float:
+    """arq's limit on one job: a little after the task's own, so the pipeline's fires first."""
+    return settings.task_time_limit + 15
+
+
+def arq_lock_seconds(settings: Settings) -> float:
+    """How long arq's in-progress lock on a picked job lives (arq adds 10 s to the job timeout)."""
+    return job_timeout(settings) + 10
+
 
 @dataclass(frozen=True)
 class SweepCounts:
@@ -104,12 +117,25 @@ async def _sweep_lapsed(store: TaskStore, redis: ArqRedis, settings: Settings) -
     return handed_back, gave_up
 
 
+async def _picked_by_a_dead_worker(redis: ArqRedis, task_id: uuid.UUID, settings: Settings) -> bool:
+    """A worker took the job (arq's lock) but never started the attempt: it died in between."""
+    lock_ms = int(await redis.pttl(in_progress_key_prefix + str(task_id)))
+    if lock_ms <= 0:
+        return False
+    held_for = arq_lock_seconds(settings) - lock_ms / 1000
+    return held_for > settings.lease_seconds
+
+
 async def _sweep_unheld(store: TaskStore, redis: ArqRedis, settings: Settings) -> int:
     # A task accepted moments ago may not be enqueued yet: the API writes the store first.
-    accepted_before = utcnow() - dt.timedelta(seconds=settings.lease_seconds)
+    accepted_before = utcnow() - dt.timedelta(seconds=ENQUEUE_GRACE)
     requeued = 0
     for record in await store.unheld(accepted_before):
-        if await ensure_queued(redis, record.id):
+        if await _picked_by_a_dead_worker(redis, record.id, settings):
+            log.warning("task %s: the worker that took its job died before starting it; queued again", record.id)
+            await _hand_back(redis, record.id)
+            requeued += 1
+        elif await ensure_queued(redis, record.id):
             log.warning("task %s was accepted but Redis no longer held its job; queued again", record.id)
             requeued += 1
     return requeued

@@ -28,7 +28,7 @@ from jobs.tasks.pipeline import PipelineOutcome, run_pipeline
 from jobs.tasks.secrets import drop_task_urls, get_task_urls
 from jobs.tasks.stages import Stage
 from jobs.tasks.store import TaskRecord, TaskStore, utcnow
-from jobs.tasks.sweeper import sweep
+from jobs.tasks.sweeper import job_timeout, sweep
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def worker_settings(settings: Settings, redis: ArqRedis, store: TaskStore) -> di
         "queue_name": QUEUE_NAME,
         "redis_pool": redis,
         # arq's own limit backs up the pipeline's: a hung job is cancelled a little after the task's.
-        "job_timeout": settings.task_time_limit + 15,
+        "job_timeout": job_timeout(settings),
         "keep_result": 3600,
         "max_jobs": 4,
         "ctx": {"settings": settings, "store": store},
