@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--sweep", type=float, default=10.0, help="LAKEOPT_SWEEP_INTERVAL")
     args = parser.parse_args()
     full = json.loads((WORKLOADS / "flights.json").read_text())
+    full.pop("url", None)
     workload = {"ddl": full["ddl"], "queries": full["queries"][:3]}
     env = {"LAKEOPT_LEASE_SECONDS": str(args.lease), "LAKEOPT_SWEEP_INTERVAL": str(args.sweep)}
     figures: dict[str, Any] = {"settings": {"lease_s": args.lease, "sweep_s": args.sweep, "tasks": args.tasks}}
@@ -143,7 +144,8 @@ def main() -> None:
         root = Path(tmp)
         figures["redis_restart"] = redis_fault(root / "restart", workload, args.tasks, env, signal.SIGTERM)
         figures["redis_sigkill"] = redis_fault(root / "kill", workload, args.tasks, env, signal.SIGKILL)
-        figures["worker_sigkill"] = worker_kill(root / "worker", workload, args.tasks, env)
+        # Whole workloads, so the kill lands inside a task rather than between two.
+        figures["worker_sigkill"] = worker_kill(root / "worker", full, args.tasks, env)
     figures["tasks_lost_total"] = sum(figures[k]["lost"] for k in ("redis_restart", "redis_sigkill", "worker_sigkill"))
     print(json.dumps(figures, indent=2))
 
