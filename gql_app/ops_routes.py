@@ -11,10 +11,15 @@ from starlette.routing import Route
 
 from gql_app.openapi import DOCS_HTML, openapi_document
 from gql_app.page_security import page_headers
+from jobs.tasks.worker_runner import WorkerHealth
 
 
 async def healthz(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+def worker_check(health: WorkerHealth) -> str:
+    return "ok" if health.ready else health.detail
 
 
 async def readyz(request: Request) -> JSONResponse:
@@ -30,6 +35,10 @@ async def readyz(request: Request) -> JSONResponse:
         checks["store"] = "ok"
     except Exception as exc:
         checks["store"] = f"unreachable ({type(exc).__name__})"
+    # `lakeopt serve` runs a worker in this process too: not ready while it has no Redis.
+    worker_health: WorkerHealth | None = getattr(request.app.state, "worker_health", None)
+    if worker_health is not None:
+        checks["worker"] = worker_check(worker_health)
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503

@@ -45,6 +45,14 @@ class Settings:
     home: Path
     #: PostgreSQL: cost index candidates with hypopg (``LAKEOPT_WHAT_IF=0`` turns it off: rules alone).
     what_if: bool = True
+    #: A worker's claim on a task lapses this long after its last renewal (renewed every third).
+    lease_seconds: float = 30.0
+    #: How often each worker sweeps: lapsed leases, tasks Redis lost, tasks past their deadline.
+    sweep_interval: float = 10.0
+    #: Runs of a task that may be lost (worker died, lease lapsed) before it is FAILED.
+    max_attempts: int = 3
+    #: Longest wait between two attempts to reach Redis again after it went away, seconds.
+    redis_reconnect_max: float = 30.0
 
     @property
     def llm_enabled(self) -> bool:
@@ -63,6 +71,10 @@ def load_settings() -> Settings:
         llm_model=os.environ.get("LLM_MODEL") or None,
         task_time_limit=_float_env("LAKEOPT_TASK_TIME_LIMIT", 900.0),
         jdbc_statement_timeout=_float_env("LAKEOPT_JDBC_TIMEOUT", 60.0),
+        lease_seconds=_float_env("LAKEOPT_LEASE_SECONDS", 30.0),
+        sweep_interval=_float_env("LAKEOPT_SWEEP_INTERVAL", 10.0),
+        max_attempts=max(1, int(_float_env("LAKEOPT_TASK_MAX_ATTEMPTS", 3))),
+        redis_reconnect_max=_float_env("LAKEOPT_REDIS_RECONNECT_MAX", 30.0),
         home=home,
         what_if=os.environ.get("LAKEOPT_WHAT_IF", "1") != "0",
     )

@@ -33,34 +33,51 @@ def _redis_url(settings: Settings, *, embedded_ok: bool) -> Iterator[str]:
         yield url
 
 
-async def _run_services(settings: Settings, redis_url: str, *, host: str, port: int, api: bool, worker: bool) -> None:
+async def _run_services(
+    settings: Settings, redis_url: str, *, host: str, port: int | None, api: bool, worker: bool
+) -> None:
     import uvicorn
 
-    from jobs.tasks.worker import create_worker
+    from jobs.tasks.worker_runner import WorkerRunner
 
-    runners: list[asyncio.Task[object]] = []
-    arq_worker = create_worker(settings, redis_url, handle_signals=not api) if worker else None
+    runner = WorkerRunner(settings, redis_url) if worker else None
+    server: uvicorn.Server | None = None
     if api:
         from gql_app.app import create_app
 
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, redis_url=redis_url), host=host, port=port))
+        app = create_app(settings, redis_url=redis_url)
+        if runner is not None:
+            app.state.worker_health = runner.health
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port or 8000))
+    elif runner is not None and port:
+        from gql_app.worker_health_app import create_worker_health_app
+
+        health_app = create_worker_health_app(runner.health)
+        server = uvicorn.Server(uvicorn.Config(health_app, host=host, port=port, log_level="warning"))
+    runners: list[asyncio.Task[None]] = []
+    if server is not None:
         runners.append(asyncio.create_task(server.serve()))
-    if arq_worker is not None:
-        runners.append(asyncio.create_task(arq_worker.async_run()))
+    elif runner is not None:
+        # No HTTP server to own the signals: they stop the worker directly.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, runner.stop)
+    if runner is not None:
+        runners.append(asyncio.create_task(runner.run()))
     try:
-        # The API owns the signals when it runs: once it stops, the worker stops too.
+        # The HTTP server owns the signals when there is one: once it stops, the worker stops too.
         await asyncio.wait(runners, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for runner in runners:
-            runner.cancel()
-        if arq_worker is not None:
-            await arq_worker.close()
+        if server is not None:
+            server.should_exit = True
+        if runner is not None:
+            runner.stop()
         await asyncio.gather(*runners, return_exceptions=True)
 
 
 def cmd_serve(args: argparse.Namespace, *, api: bool = True, worker: bool = True) -> int:
     settings = get_settings()
-    if api:
+    if api or args.port:
         # uvicorn re-raises the signal that stopped it; a no-op handler lets the worker and the
         # embedded Redis shut down cleanly instead of dying with the process.
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -85,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=lambda a, api_only=name == "api": cmd_serve(a, worker=not api_only))
 
     p = sub.add_parser("worker", help="an arq worker (needs REDIS_URL)")
-    p.set_defaults(func=lambda a: cmd_serve(a, api=False), host=None, port=None)
+    p.add_argument("--host", default="127.0.0.1", help="address of the health endpoint")
+    p.add_argument("--health-port", dest="port", type=int, default=None, help="serve /healthz and /readyz on this port")
+    p.set_defaults(func=lambda a: cmd_serve(a, api=False))
 
     optimize_command.register(sub)
     report_command.register(sub)

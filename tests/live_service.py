@@ -31,9 +31,11 @@ class LiveService:
     def ws_url(self) -> str:
         return self.base_url.replace("http://", "ws://") + "/graphql"
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
+    def start_worker(self, *args: str) -> subprocess.Popen[bytes]:
         with self.worker_log.open("ab") as log:  # the child keeps its own descriptor
-            process = subprocess.Popen([self.python, "-m", "lakeopt", "worker"], env=self.env, stdout=log, stderr=log)
+            process = subprocess.Popen(
+                [self.python, "-m", "lakeopt", "worker", *args], env=self.env, stdout=log, stderr=log
+            )
         self.processes["worker"] = process
         return process
 

@@ -72,7 +72,9 @@ def ensure_jvm(settings: Settings) -> None:
         libjvm = _libjvm(home)
         if libjvm is None:
             raise JvmUnavailable(f"no libjvm under {home}")
-        options = ["-Djava.awt.headless=true", "-Xmx1g", "-Xss4m"]
+        # -Xrs: the JVM leaves SIGTERM/SIGINT/SIGHUP to Python, whose handlers stop the service
+        # cleanly (the JVM's own would exit the process at once, orphaning the embedded Redis).
+        options = ["-Djava.awt.headless=true", "-Xmx1g", "-Xss4m", "-Xrs"]
         major = _java_major(home)
         if major is not None and major >= 22:
             # JPype loads its native part through System.load; say so, or Java 22+ prints a warning.
@@ -82,7 +84,7 @@ def ensure_jvm(settings: Settings) -> None:
         jpype.config.destroy_jvm = False
         started = time.monotonic()
         try:
-            jpype.startJVM(str(libjvm), *options, classpath=classpath, convertStrings=True)
+            jpype.startJVM(str(libjvm), *options, classpath=classpath, convertStrings=True, interrupt=False)
         except (OSError, RuntimeError) as exc:
             raise JvmUnavailable(f"the JVM at {home} failed to start: {exc}") from exc
         jvm_start_seconds = time.monotonic() - started

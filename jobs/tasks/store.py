@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, Uuid, create_engine, event, select, update
+from sqlalchemy import DateTime, Float, Integer, String, Text, Uuid, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -52,6 +52,10 @@ class TaskRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     seq: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Until when the worker running attempt ``attempts`` holds the task (NULL: queued, nobody holds it).
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    #: Attempts whose worker stopped renewing its lease (died or hung); the retry limit counts these.
+    lost_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     deadline_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -77,6 +81,8 @@ class TaskRecord:
     message: str
     seq: int
     attempts: int
+    lease_until: dt.datetime | None
+    lost_attempts: int
     created_at: dt.datetime
     updated_at: dt.datetime
     deadline_at: dt.datetime
@@ -119,6 +125,8 @@ def _record(row: TaskRow) -> TaskRecord:
         message=row.message,
         seq=row.seq,
         attempts=row.attempts,
+        lease_until=_aware(row.lease_until) if row.lease_until else None,
+        lost_attempts=row.lost_attempts or 0,
         created_at=_aware(row.created_at),
         updated_at=_aware(row.updated_at),
         deadline_at=_aware(row.deadline_at),
@@ -148,7 +156,23 @@ def create_store_engine(database_url: str) -> Engine:
             cursor.close()
 
     Base.metadata.create_all(engine)
+    _add_lease_columns(engine)
     return engine
+
+
+def _add_lease_columns(engine: Engine) -> None:
+    """Add the lease columns to a task table created before they existed (create_all skips it)."""
+    present = {column["name"] for column in inspect(engine).get_columns(TaskRow.__tablename__)}
+    added = {
+        "lease_until": "lease_until TIMESTAMP WITH TIME ZONE"
+        if engine.dialect.name == "postgresql"
+        else "lease_until DATETIME",
+        "lost_attempts": "lost_attempts INTEGER NOT NULL DEFAULT 0",
+    }
+    with engine.begin() as connection:
+        for name, definition in added.items():
+            if name not in present:
+                connection.execute(text(f"ALTER TABLE {TaskRow.__tablename__} ADD COLUMN {definition}"))
 
 
 class TaskStore:
@@ -208,14 +232,21 @@ class TaskStore:
 
         return await self._run(read)
 
-    async def _update_running(self, task_id: uuid.UUID, values: dict[str, Any]) -> TaskRecord | None:
-        """Apply ``values`` only while the task is RUNNING; a finished task is never reopened."""
+    async def _update_running(
+        self, task_id: uuid.UUID, values: dict[str, Any], *, attempt: int | None = None, where: tuple[Any, ...] = ()
+    ) -> TaskRecord | None:
+        """Apply ``values`` only while the task is RUNNING; a finished task is never reopened.
+
+        With ``attempt``, only while that attempt still holds the task: a worker whose lease
+        lapsed and was handed on cannot write over its successor.
+        """
+        conditions = [TaskRow.id == task_id, TaskRow.status == TaskStatus.RUNNING.value, *where]
+        if attempt is not None:
+            conditions.append(TaskRow.attempts == attempt)
 
         def write(session: Session) -> TaskRecord | None:
             result = session.execute(
-                update(TaskRow)
-                .where(TaskRow.id == task_id, TaskRow.status == TaskStatus.RUNNING.value)
-                .values(seq=TaskRow.seq + 1, updated_at=utcnow(), **values)
+                update(TaskRow).where(*conditions).values(seq=TaskRow.seq + 1, updated_at=utcnow(), **values)
             )
             if getattr(result, "rowcount", 0) == 0:
                 return None
@@ -224,23 +255,93 @@ class TaskStore:
 
         return await self._run(write)
 
-    async def start_attempt(self, task_id: uuid.UUID) -> TaskRecord | None:
-        """Mark a new run of the job; ``None`` when the task is unknown or already finished."""
+    async def start_attempt(self, task_id: uuid.UUID, *, lease_seconds: float = 30.0) -> TaskRecord | None:
+        """Mark a new run of the job, holding the task for ``lease_seconds``; its ``attempts`` is
+        the attempt's number. ``None`` when the task is unknown or already finished."""
         return await self._update_running(
             task_id,
-            {"attempts": TaskRow.attempts + 1, "stage": Stage.STARTING, "progress": 0.0, "message": "worker started"},
+            {
+                "attempts": TaskRow.attempts + 1,
+                "lease_until": utcnow() + dt.timedelta(seconds=lease_seconds),
+                "stage": Stage.STARTING,
+                "progress": 0.0,
+                "message": "worker started",
+            },
+        )
+
+    async def renew_lease(self, task_id: uuid.UUID, attempt: int, *, lease_seconds: float) -> bool:
+        """Extend ``attempt``'s hold on the task; False once it finished or another attempt took it.
+
+        No ``seq`` bump: a renewal is not a state change readers need to see.
+        """
+
+        def write(session: Session) -> bool:
+            result = session.execute(
+                update(TaskRow)
+                .where(
+                    TaskRow.id == task_id,
+                    TaskRow.status == TaskStatus.RUNNING.value,
+                    TaskRow.attempts == attempt,
+                    TaskRow.lease_until.is_not(None),
+                )
+                .values(lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+        return await self._run(write)
+
+    async def lapsed_leases(self, now: dt.datetime | None = None) -> list[TaskRecord]:
+        """RUNNING tasks whose worker stopped renewing its lease."""
+        moment = now or utcnow()
+        return await self._select_running(TaskRow.lease_until.is_not(None), TaskRow.lease_until < moment)
+
+    async def unheld(self, accepted_before: dt.datetime) -> list[TaskRecord]:
+        """RUNNING tasks no worker holds, last changed before ``accepted_before`` (queued, or handed back)."""
+        return await self._select_running(TaskRow.lease_until.is_(None), TaskRow.updated_at < accepted_before)
+
+    async def _select_running(self, *conditions: Any) -> list[TaskRecord]:
+        def read(session: Session) -> list[TaskRecord]:
+            rows = session.execute(
+                select(TaskRow).where(TaskRow.status == TaskStatus.RUNNING.value, *conditions)
+            ).scalars()
+            return [_record(row) for row in rows]
+
+        return await self._run(read)
+
+    async def release_lapsed(
+        self, task_id: uuid.UUID, attempt: int, now: dt.datetime | None = None
+    ) -> TaskRecord | None:
+        """Take a lapsed lease back from ``attempt`` (counted as lost); ``None`` when another sweeper
+        already did, the worker renewed in time, or the task finished."""
+        moment = now or utcnow()
+        return await self._update_running(
+            task_id,
+            {
+                "lease_until": None,
+                "lost_attempts": TaskRow.lost_attempts + 1,
+                "stage": Stage.QUEUED,
+                "message": "the worker stopped responding; queued again",
+            },
+            attempt=attempt,
+            where=(TaskRow.lease_until.is_not(None), TaskRow.lease_until < moment),
         )
 
     async def set_progress(
-        self, task_id: uuid.UUID, *, stage: Stage, progress: float, message: str = ""
+        self, task_id: uuid.UUID, *, stage: Stage, progress: float, message: str = "", attempt: int | None = None
     ) -> TaskRecord | None:
         clamped = min(1.0, max(0.0, progress))
-        return await self._update_running(task_id, {"stage": stage, "progress": clamped, "message": message})
+        return await self._update_running(
+            task_id, {"stage": stage, "progress": clamped, "message": message}, attempt=attempt
+        )
 
-    async def set_profile(self, task_id: uuid.UUID, profile_json: str) -> TaskRecord | None:
-        return await self._update_running(task_id, {"profile_json": profile_json})
+    async def set_profile(
+        self, task_id: uuid.UUID, profile_json: str, *, attempt: int | None = None
+    ) -> TaskRecord | None:
+        return await self._update_running(task_id, {"profile_json": profile_json}, attempt=attempt)
 
-    async def complete(self, task_id: uuid.UUID, *, result_json: str, report_json: str) -> TaskRecord | None:
+    async def complete(
+        self, task_id: uuid.UUID, *, result_json: str, report_json: str, attempt: int | None = None
+    ) -> TaskRecord | None:
         """DONE with its result, in one transaction: readers see the result and DONE together."""
         return await self._update_running(
             task_id,
@@ -253,9 +354,12 @@ class TaskStore:
                 "report_json": report_json,
                 "finished_at": utcnow(),
             },
+            attempt=attempt,
         )
 
-    async def fail(self, task_id: uuid.UUID, reason: str, *, report_json: str | None = None) -> TaskRecord | None:
+    async def fail(
+        self, task_id: uuid.UUID, reason: str, *, report_json: str | None = None, attempt: int | None = None
+    ) -> TaskRecord | None:
         values: dict[str, Any] = {
             "status": TaskStatus.FAILED.value,
             "stage": Stage.FAILED,
@@ -265,7 +369,7 @@ class TaskStore:
         }
         if report_json is not None:
             values["report_json"] = report_json
-        return await self._update_running(task_id, values)
+        return await self._update_running(task_id, values, attempt=attempt)
 
     async def expire_overdue(self, now: dt.datetime | None = None) -> list[TaskRecord]:
         """Fail every RUNNING task past its deadline (its worker died or hung); returns them."""

@@ -1,8 +1,9 @@
-"""The arq worker: runs ``optimize_task`` jobs, keyed by task id, and sweeps overdue tasks.
+"""The arq job: ``optimize_task``, keyed by task id (the sweep and the runner are beside it).
 
 Idempotent by construction: a job for a finished task returns at once, and a rerun of an
-interrupted one (arq retries after a worker dies) starts the pipeline again and writes the result
-in a single transaction, so nothing is duplicated or half-written.
+interrupted one (the sweep hands it on once the dead worker's lease lapses) starts the pipeline
+again and writes the result in a single transaction, so nothing is duplicated or half-written.
+Every write of a run is fenced by its attempt number: a run that lost its lease writes nothing.
 """
 
 from __future__ import annotations
@@ -13,35 +14,27 @@ import time
 import uuid
 from typing import Any
 
-from arq import cron, func
-from arq.connections import RedisSettings
+from arq import func
+from arq.connections import ArqRedis
 from arq.worker import Worker
 
 from jobs.contract.workload import WorkloadError, parse_workload_json
-from jobs.settings import Settings, get_settings
+from jobs.settings import Settings
 from jobs.tasks.events import publish_event
 from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
+from jobs.tasks.lease import LeaseLost, renewed_lease
 from jobs.tasks.log_redaction import install_log_redaction
 from jobs.tasks.pipeline import PipelineOutcome, run_pipeline
 from jobs.tasks.secrets import drop_task_urls, get_task_urls, secret_cipher
 from jobs.tasks.stages import Stage
 from jobs.tasks.store import TaskRecord, TaskStore, utcnow
+from jobs.tasks.sweeper import job_timeout, sweep
 
 log = logging.getLogger(__name__)
 
-#: Retries after a worker died mid-job (arq re-queues once the in-progress lock expires).
-MAX_TRIES = 3
-
-
-async def on_startup(ctx: dict[str, Any]) -> None:
-    settings: Settings = ctx.setdefault("settings", get_settings())
-    ctx["store"] = TaskStore.from_url(settings.database_url)
-
-
-async def on_shutdown(ctx: dict[str, Any]) -> None:
-    store: TaskStore | None = ctx.get("store")
-    if store is not None:
-        store.close()
+#: arq's own try limit, kept out of the way: the sweep counts lost runs (``max_attempts``), and
+#: arq counts every pick, graceful shutdowns included.
+ARQ_MAX_TRIES = 1000
 
 
 def _failure_reason(exc: BaseException, stage: Stage) -> str:
@@ -78,13 +71,17 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
         await drop_task_urls(redis, tid)
         return "FAILED"
 
-    await emit(await store.start_attempt(tid))
+    started = await store.start_attempt(tid, lease_seconds=settings.lease_seconds)
+    if started is None:
+        return existing.status.value
+    await emit(started)
+    attempt = started.attempts
     stage = Stage.STARTING
 
     async def progress(new_stage: Stage, fraction: float, message: str) -> None:
         nonlocal stage
         stage = new_stage
-        await emit(await store.set_progress(tid, stage=new_stage, progress=fraction, message=message))
+        await emit(await store.set_progress(tid, stage=new_stage, progress=fraction, message=message, attempt=attempt))
 
     outcome: PipelineOutcome | None = None
     try:
@@ -93,7 +90,10 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
         workload = parse_workload_json(existing.workload_json).model_copy(
             update={"url": urls.url or existing.url_redacted}
         )
-        async with asyncio.timeout(remaining):
+        async with (
+            renewed_lease(store, tid, attempt, seconds=settings.lease_seconds),
+            asyncio.timeout(remaining),
+        ):
             outcome = await run_pipeline(
                 workload,
                 url=urls.url,
@@ -104,17 +104,24 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
             )
     except asyncio.CancelledError:
         raise  # arq cancelled the job (shutdown or its own timeout): a retry or the sweep finishes it
+    except LeaseLost:
+        # Another worker runs the task now (or it finished): leave everything to that attempt.
+        log.warning("task %s: attempt %d was handed on while it ran; stopped", tid, attempt)
+        return "SUPERSEDED"
     except Exception as exc:
         reason = _failure_reason(exc, stage)
         if reason.startswith("internal error"):
             log.exception("task %s failed in stage %s", tid, stage)
-        await emit(await store.fail(tid, reason))
+        await emit(await store.fail(tid, reason, attempt=attempt))
     else:
         if outcome.profile is not None:
-            await store.set_profile(tid, outcome.profile.model_dump_json())
+            await store.set_profile(tid, outcome.profile.model_dump_json(), attempt=attempt)
         await emit(
             await store.complete(
-                tid, result_json=outcome.result.model_dump_json(), report_json=outcome.report.model_dump_json()
+                tid,
+                result_json=outcome.result.model_dump_json(),
+                report_json=outcome.report.model_dump_json(),
+                attempt=attempt,
             )
         )
     await drop_task_urls(redis, tid)
@@ -123,31 +130,26 @@ async def optimize_task(ctx: dict[str, Any], task_id: str) -> str:
 
 
 async def sweep_overdue(ctx: dict[str, Any]) -> int:
-    """Fail tasks whose worker died or hung past their deadline, and tell their subscribers."""
-    store: TaskStore = ctx["store"]
-    expired = await store.expire_overdue()
-    for record in expired:
-        await publish_event(ctx["redis"], record)
-    return len(expired)
+    """One sweep (see :mod:`jobs.tasks.sweeper`) with a worker's context; returns what it changed."""
+    counts = await sweep(ctx["store"], ctx["redis"], ctx["settings"])
+    return counts.total
 
 
-def worker_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
+def worker_settings(settings: Settings, redis: ArqRedis, store: TaskStore) -> dict[str, Any]:
     """Keyword arguments for :class:`arq.worker.Worker` built from ``settings``."""
     return {
-        "functions": [func(optimize_task, name=OPTIMIZE_JOB, max_tries=MAX_TRIES)],
-        "cron_jobs": [cron(sweep_overdue, second={0, 10, 20, 30, 40, 50}, run_at_startup=True)],
+        "functions": [func(optimize_task, name=OPTIMIZE_JOB, max_tries=ARQ_MAX_TRIES)],
         "queue_name": QUEUE_NAME,
-        "redis_settings": RedisSettings.from_dsn(redis_url),
-        "on_startup": on_startup,
-        "on_shutdown": on_shutdown,
+        "redis_pool": redis,
         # arq's own limit backs up the pipeline's: a hung job is cancelled a little after the task's.
-        "job_timeout": settings.task_time_limit + 15,
+        "job_timeout": job_timeout(settings),
         "keep_result": 3600,
         "max_jobs": 4,
-        "ctx": {"settings": settings},
+        "ctx": {"settings": settings, "store": store},
     }
 
 
-def create_worker(settings: Settings, redis_url: str, *, handle_signals: bool = True) -> Worker:
+def create_worker(settings: Settings, redis: ArqRedis, store: TaskStore) -> Worker:
+    """An arq worker on ``redis``; signals are the runner's (:mod:`jobs.tasks.worker_runner`)."""
     install_log_redaction()
-    return Worker(handle_signals=handle_signals, **worker_settings(settings, redis_url))
+    return Worker(handle_signals=False, **worker_settings(settings, redis, store))
