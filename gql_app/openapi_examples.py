@@ -27,6 +27,8 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "run there, every rewritten query compared with its original and timed.",
         "ddl": "One statement per source table, fully qualified (`catalog.schema.table`).",
         "queries": "The workload's queries; every `queryid` appears in the result exactly once.",
+        "max_staleness": "How stale a materialized view may be read (`30s`, `15m`, `1h`, `2d`; default 0): "
+        "the views' GRACE PERIOD.",
     },
     "DdlStatement": {"statement": "`CREATE TABLE catalog.schema.table (…) [WITH (…)]`; a trailing `;` is fine."},
     "WorkloadQuery": {

@@ -47,7 +47,7 @@ TOKEN = "console-test-token"
 def shared_dir() -> Path:
     """``LAKEOPT_SHARED_DIR``, else ``shared/`` beside the repository (as tests/conftest.py finds it)."""
     configured = os.environ.get("LAKEOPT_SHARED_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared"
+    return Path(configured).resolve() if configured else Path(__file__).resolve().parents[2] / "shared"
 
 
 def _need_chromium() -> None:

@@ -23,10 +23,11 @@ from jobs.settings import Settings, get_settings
 from jobs.sql.jdbc_url import parse_jdbc_url, redact_url
 from jobs.sql.quoting import quote_literal, quote_name
 from jobs.sql.statements import clean_statement
+from jobs.verify.classify import classify
 from jobs.verify.compare import ResultSet
 from jobs.verify.postgres_statements import new_schema, plan_statement
 from jobs.verify.statements import PlanStatement, UnsafeStatementError
-from jobs.verify.verifier import QUERY_TIMEOUT, compare_for_query
+from jobs.verify.verifier import QUERY_TIMEOUT
 
 
 def check_postgres_plan(workload: Workload, result: PlanResult, database: str) -> tuple[str, list[PlanStatement]]:
@@ -127,14 +128,14 @@ def verify_postgres_sync(
                     connection, clean_statement(new_sql), repetitions, query_timeout
                 )
             if before is not None and after is not None:
-                entry.equal, entry.detail = compare_for_query(original, before, after)
+                verdict = classify(original, before, after)
+                entry.status, entry.detail, entry.equal = verdict.status, verdict.detail, verdict.stands_in
                 entry.rows_before, entry.rows_after = len(before.rows), len(after.rows)
+            elif entry.error_before is not None:
+                # Passed through: the original fails on its own (x counts it as the contract does).
+                entry.status, entry.detail = "original fails", f"the original query failed: {entry.error_before}"
             else:
-                entry.detail = (
-                    f"the rewritten query failed: {entry.error_after}"
-                    if entry.error_after
-                    else (f"the original query failed: {entry.error_before}")
-                )
+                entry.detail = f"the rewritten query failed: {entry.error_after}"
             if entry.before_seconds is not None and entry.after_seconds is not None:
                 entry.speedup = entry.before_seconds / max(entry.after_seconds, 1e-3)
             report.queries.append(entry)
