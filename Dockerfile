@@ -8,4 +8,5 @@ RUN pip install --no-cache-dir .
 ENV LAKEOPT_HOME=/data DATABASE_URL=sqlite:////data/tasks.db
 VOLUME /data
 EXPOSE 8000
+# On a non-loopback address the API needs a token: `lakeopt token create NAME` in the container first.
 CMD ["lakeopt", "api", "--host", "0.0.0.0", "--port", "8000"]

@@ -19,8 +19,11 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from gql_app import console_routes, ops_routes, rest_routes
+from gql_app.auth import Authenticator, AuthMiddleware, Unauthorized, connection_authorization
 from gql_app.graphiql_page import graphiql_response
 from gql_app.graphql_schema import create_schema
 from gql_app.metrics import Metrics, MetricsMiddleware
@@ -30,6 +33,7 @@ from jobs.tasks.events import TaskEventHub
 from jobs.tasks.log_redaction import install_log_redaction
 from jobs.tasks.service import TaskService
 from jobs.tasks.store import TaskStore
+from jobs.tasks.tokens import TokenStore
 
 
 class LakeoptGraphQL(GraphQL[dict[str, Any], None]):
@@ -41,15 +45,36 @@ class LakeoptGraphQL(GraphQL[dict[str, Any], None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> dict[str, Any]:
         state = request.app.state
-        return {"service": state.service, "hub": state.hub, "metrics": state.metrics}
+        context = {"service": state.service, "hub": state.hub, "metrics": state.metrics, "auth": state.auth}
+        if isinstance(request, Request):
+            # AuthMiddleware checked every request that runs an operation; the GraphiQL page
+            # (GET without a query) runs none. A websocket gets its principal in on_ws_connect.
+            context["principal"] = getattr(request.state, "principal", None)
+        else:
+            context["upgrade_authorization"] = request.headers.get("authorization")
+        return context
+
+    async def on_ws_connect(self, context: dict[str, Any]) -> UnsetType | dict[str, object] | None:
+        authorization = connection_authorization(context.get("connection_params"))
+        authenticator: Authenticator = context["auth"]
+        try:
+            access = await authenticator.check(authorization or context.get("upgrade_authorization"))
+        except Unauthorized as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from None
+        context["principal"] = access.principal
+        unset: UnsetType = UNSET
+        return unset  # a plain connection_ack
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page loads GraphiQL from a CDN; ours ships it in the package.
         return graphiql_response()
 
 
-def create_app(settings: Settings | None = None, *, redis_url: str | None = None) -> Starlette:
-    """Build the app; ``redis_url`` overrides ``settings.redis_url`` (the CLI's embedded Redis)."""
+def create_app(
+    settings: Settings | None = None, *, redis_url: str | None = None, auth_required: bool | None = None
+) -> Starlette:
+    """Build the app; ``redis_url`` overrides ``settings.redis_url`` (the CLI's embedded Redis),
+    ``auth_required`` overrides ``settings.auth_required`` (``serve`` on a public address)."""
     settings = settings or get_settings()
     url = redis_url or settings.redis_url
     if not url:
@@ -67,6 +92,8 @@ def create_app(settings: Settings | None = None, *, redis_url: str | None = None
         app.state.service = TaskService(store, redis, settings)
         app.state.hub = hub
         app.state.metrics = metrics
+        required = settings.auth_required if auth_required is None else auth_required
+        app.state.auth = Authenticator(TokenStore(store.engine), required=required)
         try:
             yield
         finally:
@@ -85,5 +112,9 @@ def create_app(settings: Settings | None = None, *, redis_url: str | None = None
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics), Middleware(BodyLimitMiddleware)],
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(AuthMiddleware),
+            Middleware(BodyLimitMiddleware),
+        ],
     )

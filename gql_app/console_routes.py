@@ -88,7 +88,7 @@ async def pretty_task(request: Request) -> JSONResponse:
         task_id = _parsed_task_id(request.path_params["task_id"])
         if task_id is None:
             raise ApiError(400, f"task id is not a UUID: {request.path_params['task_id'][:64]!r}")
-        record: _Record | None = await request.app.state.service.get(task_id)
+        record: _Record | None = await request.app.state.service.get(task_id, viewer=request.state.principal)
         if record is None:
             raise ApiError(404, f"no task with id {task_id}")
         if record.status.value != "DONE" or record.result_json is None:

@@ -26,6 +26,7 @@ from gql_app.graphql_types import (
 from gql_app.submission import SubmissionRefused, submit_workload
 from jobs.tasks.events import TaskEventHub
 from jobs.tasks.service import QueueUnavailable, TaskService
+from jobs.tasks.tokens import Principal
 
 #: How often a subscriber re-reads the store when no event arrives (missed message safety net).
 RESYNC_SECONDS = 5.0
@@ -36,6 +37,14 @@ def _service(info: Info[Any, Any]) -> TaskService:
     return service
 
 
+def _viewer(info: Info[Any, Any]) -> Principal | None:
+    """Who asks (``None``: the API is open). Missing only if a check was skipped: refuse then."""
+    if "principal" not in info.context:
+        raise PermissionError("the request was not authenticated")
+    viewer: Principal | None = info.context["principal"]
+    return viewer
+
+
 def _not_found(task_id: uuid.UUID) -> TaskNotFound:
     return TaskNotFound(id=task_id, message=f"no task with id {task_id}")
 
@@ -44,7 +53,7 @@ def _not_found(task_id: uuid.UUID) -> TaskNotFound:
 class Query:
     @strawberry.field(description="A task by id.")
     async def task(self, info: Info[Any, Any], id: uuid.UUID) -> TaskResult:
-        record = await _service(info).get(id)
+        record = await _service(info).get(id, viewer=_viewer(info))
         return Task.from_record(record) if record else _not_found(id)
 
 
@@ -53,7 +62,7 @@ class Mutation:
     @strawberry.mutation(description="Submit a workload; the task is RUNNING from this moment.")
     async def submit_task(self, info: Info[Any, Any], input: TaskInput) -> SubmitTaskResult:
         try:
-            record = await submit_workload(_service(info), input.to_dict())
+            record = await submit_workload(_service(info), input.to_dict(), owner=_viewer(info))
         except SubmissionRefused as exc:
             return InputError(message=str(exc), fields=[FieldError(field=f, message=m) for f, m in exc.error.problems])
         except QueueUnavailable as exc:
@@ -71,10 +80,11 @@ class Subscription:
         id: uuid.UUID,
     ) -> AsyncGenerator[TaskStatusResult, None]:
         service = _service(info)
+        viewer = _viewer(info)
         hub: TaskEventHub = info.context["hub"]
         # Subscribe before reading the store so no event falls between the two.
         async with hub.subscribe(id) as queue:
-            record = await service.get(id)
+            record = await service.get(id, viewer=viewer)
             if record is None:
                 yield _not_found(id)
                 return
@@ -85,7 +95,7 @@ class Subscription:
                 try:
                     event = await asyncio.wait_for(queue.get(), timeout=RESYNC_SECONDS)
                 except TimeoutError:
-                    fresh = await service.get(id)
+                    fresh = await service.get(id, viewer=viewer)
                     if fresh is None or fresh.seq <= last_seq:
                         continue
                     event = fresh.event()

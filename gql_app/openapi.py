@@ -52,7 +52,7 @@ def openapi_document() -> dict[str, Any]:
     }
     for model_schema in list(schemas.values()):
         schemas.update(model_schema.pop("$defs", {}))
-    document = {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "lakeopt REST API", "version": "1", "description": "GraphQL at /graphql serves the same."},
         "paths": {
@@ -129,8 +129,19 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "`lakeopt token create NAME`"},
+                "basic": {"type": "http", "scheme": "basic", "description": "Any user name; the token as password"},
+            },
+        },
     }
+    for path in document["paths"].values():
+        for operation in path.values():
+            # Open (no security) while no token exists; with one, either scheme.
+            operation["security"] = [{}, {"bearer": []}, {"basic": []}]
+            operation["responses"]["401"] = _error("No valid API token (only once tokens are in use)")
     return with_examples(document)
 
 

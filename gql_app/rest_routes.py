@@ -2,8 +2,9 @@
 the task's report (recommendation cards, the Markdown report), which /getresult leaves out to keep
 the contract's exact shape.
 
-Domain errors map to status codes: 400 missing/malformed task id, 404 unknown task, 409 not
-ready or failed, 413 body too large, 422 invalid workload, 503 queue unavailable.
+Domain errors map to status codes: 400 missing/malformed task id, 401 no valid token (answered by
+gql_app.auth), 404 unknown task, 409 not ready or failed, 413 body too large, 422 invalid
+workload, 503 queue unavailable.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _task_id(request: Request) -> uuid.UUID:
 
 async def _existing(request: Request) -> TaskRecord:
     task_id = _task_id(request)
-    record = await _service(request).get(task_id)
+    record = await _service(request).get(task_id, viewer=request.state.principal)
     if record is None:
         raise ApiError(404, f"no task with id {task_id}")
     return record
@@ -79,7 +80,7 @@ async def new_task(request: Request) -> JSONResponse:
             payload = await asyncio.to_thread(decode_json, body)
         except BodyError as exc:
             raise ApiError(exc.status_code, str(exc)) from None
-        record = await submit_workload(_service(request), payload)
+        record = await submit_workload(_service(request), payload, owner=request.state.principal)
     except ApiError as exc:
         return exc.response()
     except SubmissionRefused as exc:

@@ -9,6 +9,7 @@ from jobs.contract.workload import WorkloadError, parse_workload
 from jobs.engine import PlanningError
 from jobs.tasks.service import TaskService
 from jobs.tasks.store import TaskRecord
+from jobs.tasks.tokens import Principal
 
 
 class SubmissionRefused(ValueError):
@@ -19,11 +20,11 @@ class SubmissionRefused(ValueError):
         super().__init__(f"invalid input: {error}")
 
 
-async def submit_workload(service: TaskService, payload: Any) -> TaskRecord:
+async def submit_workload(service: TaskService, payload: Any, *, owner: Principal | None) -> TaskRecord:
     try:
         # Validating an 8 MiB workload is CPU work: off the event loop.
         workload = await asyncio.to_thread(parse_workload, payload)
-        return await service.submit(workload)
+        return await service.submit(workload, owner=owner)
     except PlanningError as exc:
         raise SubmissionRefused(WorkloadError([(exc.field, exc.reason)])) from None
     except WorkloadError as exc:

@@ -53,10 +53,19 @@ class Settings:
     max_attempts: int = 3
     #: Longest wait between two attempts to reach Redis again after it went away, seconds.
     redis_reconnect_max: float = 30.0
+    #: ``LAKEOPT_AUTH=required``: every request needs a token even while none exists.
+    auth_required: bool = False
 
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+
+def _auth_required() -> bool:
+    raw = (os.environ.get("LAKEOPT_AUTH") or "auto").strip().lower()
+    if raw not in ("auto", "required"):
+        raise SettingsError(f"environment variable LAKEOPT_AUTH must be 'auto' or 'required', got {raw[:40]!r}")
+    return raw == "required"
 
 
 def load_settings() -> Settings:
@@ -77,6 +86,7 @@ def load_settings() -> Settings:
         redis_reconnect_max=_float_env("LAKEOPT_REDIS_RECONNECT_MAX", 30.0),
         home=home,
         what_if=os.environ.get("LAKEOPT_WHAT_IF", "1") != "0",
+        auth_required=_auth_required(),
     )
 
 

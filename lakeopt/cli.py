@@ -1,4 +1,4 @@
-"""The ``lakeopt`` command: serve, api, worker, optimize, report, verify, sandbox."""
+"""The ``lakeopt`` command: serve, api, worker, optimize, report, verify, sandbox, token."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from importlib import metadata
 
 from jobs.settings import Settings, SettingsError, get_settings
-from lakeopt import optimize_command, report_command, sandbox_commands, verify_command
+from lakeopt import optimize_command, report_command, sandbox_commands, token_command, verify_command
 from lakeopt.errors import BAD_INPUT, INTERNAL, INTERRUPTED, CliError
 
 log = logging.getLogger("lakeopt")
@@ -33,8 +33,55 @@ def _redis_url(settings: Settings, *, embedded_ok: bool) -> Iterator[str]:
         yield url
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def _auth_for(settings: Settings, host: str, *, insecure_open: bool) -> bool | None:
+    """Whether the API must require tokens on ``host`` (``None``: as the settings say).
+
+    Open (no token exists) is for local use only: on any other address tokens are required, so
+    revoking the last one locks the API instead of opening it.
+    """
+    from jobs.tasks.store import create_store_engine
+    from jobs.tasks.tokens import TokenStore
+
+    engine = create_store_engine(settings.database_url)
+    try:
+        tokens = TokenStore(engine).active_count()
+    finally:
+        engine.dispose()
+    if _is_loopback(host):
+        if tokens == 0 and not settings.auth_required:
+            log.info("no API tokens: the API is open to local users on %s (`lakeopt token create` closes it)", host)
+        return None
+    if insecure_open:
+        log.warning("--insecure-open: the API on %s takes requests without a token while none exists", host)
+        return None
+    if tokens == 0:
+        raise CliError(
+            f"refusing to serve on {host} without API tokens: create one (`lakeopt token create NAME`), "
+            "bind 127.0.0.1, or pass --insecure-open"
+        )
+    return True
+
+
 async def _run_services(
-    settings: Settings, redis_url: str, *, host: str, port: int | None, api: bool, worker: bool
+    settings: Settings,
+    redis_url: str,
+    *,
+    host: str,
+    port: int | None,
+    api: bool,
+    worker: bool,
+    auth_required: bool | None = None,
 ) -> None:
     import uvicorn
 
@@ -45,7 +92,7 @@ async def _run_services(
     if api:
         from gql_app.app import create_app
 
-        app = create_app(settings, redis_url=redis_url)
+        app = create_app(settings, redis_url=redis_url, auth_required=auth_required)
         if runner is not None:
             app.state.worker_health = runner.health
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port or 8000))
@@ -77,13 +124,18 @@ async def _run_services(
 
 def cmd_serve(args: argparse.Namespace, *, api: bool = True, worker: bool = True) -> int:
     settings = get_settings()
+    auth_required = _auth_for(settings, args.host, insecure_open=args.insecure_open) if api else None
     if api or args.port:
         # uvicorn re-raises the signal that stopped it; a no-op handler lets the worker and the
         # embedded Redis shut down cleanly instead of dying with the process.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: None)
     with _redis_url(settings, embedded_ok=args.command == "serve") as url:
-        asyncio.run(_run_services(settings, url, host=args.host, port=args.port, api=api, worker=worker))
+        asyncio.run(
+            _run_services(
+                settings, url, host=args.host, port=args.port, api=api, worker=worker, auth_required=auth_required
+            )
+        )
     return 0
 
 
@@ -99,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
+        p.add_argument(
+            "--insecure-open",
+            action="store_true",
+            help="on a non-loopback address, take requests without a token while none exists (unsafe)",
+        )
         p.set_defaults(func=lambda a, api_only=name == "api": cmd_serve(a, worker=not api_only))
 
     p = sub.add_parser("worker", help="an arq worker (needs REDIS_URL)")
@@ -110,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.register(sub)
     verify_command.register(sub)
     sandbox_commands.register(sub)
+    token_command.register(sub)
     return parser
 
 

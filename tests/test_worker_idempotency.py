@@ -44,7 +44,7 @@ async def context(redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 async def test_second_run_of_a_finished_task_changes_nothing(context: dict[str, Any]) -> None:
     workload = parse_workload({k: v for k, v in load_workload("tpcds.json").items() if k != "url"})
-    record = await context["service"].submit(workload)
+    record = await context["service"].submit(workload, owner=None)
     assert await optimize_task(context, str(record.id)) == "DONE"
     done = await context["store"].get(record.id)
     assert await optimize_task(context, str(record.id)) == "DONE"
@@ -56,7 +56,7 @@ async def test_second_run_of_a_finished_task_changes_nothing(context: dict[str, 
 
 async def test_rerun_of_an_interrupted_task_finishes_it_once(context: dict[str, Any]) -> None:
     workload = parse_workload({k: v for k, v in load_workload("flights.json").items() if k != "url"})
-    record = await context["service"].submit(workload)
+    record = await context["service"].submit(workload, owner=None)
     store: TaskStore = context["store"]
     # A first attempt that died half-way: attempts=1, stage mid-pipeline, no result.
     await store.start_attempt(record.id)
@@ -104,7 +104,7 @@ async def test_job_taken_by_a_worker_that_died_before_starting_it_is_queued_agai
     service: TaskService = context["service"]
     settings = context["settings"]
     workload = parse_workload({k: v for k, v in load_workload("flights.json").items() if k != "url"})
-    record = await service.submit(workload)
+    record = await service.submit(workload, owner=None)
     lock = in_progress_key_prefix + str(record.id)
     # arq's lock as a worker would have set it lease_seconds + 1 ago, with no attempt started since.
     remaining = arq_lock_seconds(settings) - settings.lease_seconds - 1

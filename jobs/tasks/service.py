@@ -20,6 +20,7 @@ from jobs.tasks.events import publish_event
 from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
 from jobs.tasks.secrets import TaskUrls, put_task_urls, secret_cipher
 from jobs.tasks.store import TaskRecord, TaskStatus, TaskStore, utcnow
+from jobs.tasks.tokens import Principal
 
 
 class QueueUnavailable(RuntimeError):
@@ -66,8 +67,8 @@ class TaskService:
         self.settings = settings
         self.cipher = secret_cipher(settings)
 
-    async def submit(self, workload: Workload) -> TaskRecord:
-        """Accept a validated workload: RUNNING from this moment on."""
+    async def submit(self, workload: Workload, *, owner: Principal | None) -> TaskRecord:
+        """Accept a validated workload: RUNNING from this moment on, owned by ``owner``'s token."""
         # Parsing every DDL statement is CPU work: a thread, so the event loop keeps answering.
         url_redacted, workload_json = await asyncio.to_thread(_checked, workload)
         task_id = uuid.uuid4()
@@ -76,6 +77,7 @@ class TaskService:
             workload_json=workload_json,
             url_redacted=url_redacted,
             time_limit=self.settings.task_time_limit,
+            owner=owner.token_id if owner else None,
         )
         try:
             if workload.url is not None or workload.verify_url is not None:
@@ -93,10 +95,14 @@ class TaskService:
         await publish_event(self.redis, record)
         return record
 
-    async def get(self, task_id: uuid.UUID) -> TaskRecord | None:
-        """The task as stored; a RUNNING task past its deadline is failed on the spot."""
+    async def get(self, task_id: uuid.UUID, *, viewer: Principal | None) -> TaskRecord | None:
+        """The task as stored, if ``viewer`` may see it; a RUNNING task past its deadline is failed
+        on the spot. ``viewer`` is ``None`` only when the API runs without tokens (every task is
+        visible); a token sees the tasks it created, and another token's task is "no such task"."""
         record = await self.store.get(task_id)
-        if record is not None and record.status is TaskStatus.RUNNING and utcnow() > record.deadline_at:
+        if record is None or (viewer is not None and record.owner != viewer.token_id):
+            return None
+        if record.status is TaskStatus.RUNNING and utcnow() > record.deadline_at:
             await self.expire_overdue()
             record = await self.store.get(task_id)
         return record

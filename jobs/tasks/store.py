@@ -68,6 +68,8 @@ class TaskRow(Base):
     report_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     profile_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The id of the API token that created the task (NULL: created while the API was open).
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class TaskRecord:
     report_json: str | None
     profile_json: str | None
     error: str | None
+    owner: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -137,6 +140,7 @@ def _record(row: TaskRow) -> TaskRecord:
         report_json=row.report_json,
         profile_json=row.profile_json,
         error=row.error,
+        owner=row.owner,
     )
 
 
@@ -156,18 +160,19 @@ def create_store_engine(database_url: str) -> Engine:
             cursor.close()
 
     Base.metadata.create_all(engine)
-    _add_lease_columns(engine)
+    _add_missing_columns(engine)
     return engine
 
 
-def _add_lease_columns(engine: Engine) -> None:
-    """Add the lease columns to a task table created before they existed (create_all skips it)."""
+def _add_missing_columns(engine: Engine) -> None:
+    """Add the columns a task table created by an earlier version lacks (create_all skips it)."""
     present = {column["name"] for column in inspect(engine).get_columns(TaskRow.__tablename__)}
     added = {
         "lease_until": "lease_until TIMESTAMP WITH TIME ZONE"
         if engine.dialect.name == "postgresql"
         else "lease_until DATETIME",
         "lost_attempts": "lost_attempts INTEGER NOT NULL DEFAULT 0",
+        "owner": "owner VARCHAR(64)",
     }
     with engine.begin() as connection:
         for name, definition in added.items():
@@ -186,6 +191,11 @@ class TaskStore:
     def from_url(cls, database_url: str) -> TaskStore:
         return cls(create_store_engine(database_url))
 
+    @property
+    def engine(self) -> Engine:
+        """The database engine (the token store keeps its table in the same database)."""
+        return self._engine
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -200,7 +210,13 @@ class TaskStore:
         await self._run(lambda session: session.execute(select(1)).scalar_one())
 
     async def create(
-        self, task_id: uuid.UUID, *, workload_json: str, url_redacted: str | None, time_limit: float
+        self,
+        task_id: uuid.UUID,
+        *,
+        workload_json: str,
+        url_redacted: str | None,
+        time_limit: float,
+        owner: str | None = None,
     ) -> TaskRecord:
         now = utcnow()
         row = TaskRow(
@@ -216,6 +232,7 @@ class TaskStore:
             deadline_at=now + dt.timedelta(seconds=time_limit),
             url_redacted=url_redacted,
             workload_json=workload_json,
+            owner=owner,
         )
 
         def add(session: Session) -> TaskRecord:
