@@ -43,7 +43,13 @@ class LiveService:
         """Stop the worker gracefully (SIGTERM), so tasks wait in the queue until it starts again."""
         process = self.processes.pop("worker")
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # reaped here, so the failure does not leak into the next test
+            process.wait()
+            log = self.worker_log.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"the worker did not stop within 30 s of SIGTERM:\n{log}") from None
 
     def kill_worker(self) -> None:
         process = self.processes.pop("worker")

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -37,6 +38,9 @@ FIRST_BACKOFF = 0.25
 #: Seconds a stopping worker gives its cancelled jobs to hand themselves back to the queue.
 CLOSE_TIMEOUT = 10.0
 
+#: Seconds between two cancels of a task that has not ended yet.
+CANCEL_INTERVAL = 0.5
+
 
 @dataclass
 class WorkerHealth:
@@ -55,6 +59,19 @@ def create_redis(redis_url: str) -> ArqRedis:
     """A pool that connects on first use (a worker may start before Redis does)."""
     pool = ConnectionPool.from_url(redis_url, socket_connect_timeout=5, socket_timeout=30)
     return ArqRedis(pool, default_queue_name=QUEUE_NAME)
+
+
+async def cancel_until_done(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` again and again until it ends.
+
+    One cancel is not enough: a cancel that lands while a redis-py timeout expires is swallowed
+    (asyncio.timeout on Python 3.11), and arq's loop then polls on as if nothing happened.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=CANCEL_INTERVAL)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("%s ended with %r while stopping", task.get_name(), task.exception())
 
 
 class WorkerRunner:
@@ -79,8 +96,7 @@ class WorkerRunner:
             await asyncio.wait({arq_loop, stopped}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in (arq_loop, sweeper, stopped):
-                task.cancel()
-            await asyncio.gather(arq_loop, sweeper, stopped, return_exceptions=True)
+                await cancel_until_done(task)
             await self._close()
 
     async def _wait_for_redis(self) -> None:
@@ -95,7 +111,7 @@ class WorkerRunner:
             delay = min(delay * 2, self.settings.redis_reconnect_max)
 
     async def _run_arq(self) -> None:
-        while True:
+        while not self._stop.is_set():
             await self._wait_for_redis()
             self.health.set(True, "ok")
             try:
