@@ -29,6 +29,7 @@ from gql_app.graphql_schema import create_schema
 from gql_app.metrics import Metrics, MetricsMiddleware
 from gql_app.request_body import BodyError, BodyLimitMiddleware, decode_json
 from jobs.settings import Settings, get_settings
+from jobs.tasks.cpu_pool import CpuPool
 from jobs.tasks.events import TaskEventHub
 from jobs.tasks.log_redaction import install_log_redaction
 from jobs.tasks.service import TaskService
@@ -89,7 +90,8 @@ def create_app(
         hub = TaskEventHub(redis)
         await hub.start()
         metrics.bind_subscribers(lambda: hub.subscriber_count)
-        app.state.service = TaskService(store, redis, settings)
+        cpu = CpuPool()
+        app.state.service = TaskService(store, redis, settings, cpu)
         app.state.hub = hub
         app.state.metrics = metrics
         required = settings.auth_required if auth_required is None else auth_required
@@ -99,6 +101,7 @@ def create_app(
         finally:
             await hub.stop()
             await redis.aclose()
+            cpu.close()
             store.close()
 
     graphql = LakeoptGraphQL(create_schema(), graphql_ide="graphiql")

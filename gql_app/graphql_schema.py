@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gql_app.graphql_guards import LakeoptSchema, guard_extensions
+from gql_app.graphql_guards import LakeoptSchema, guard_extensions, on_app_loop
 from gql_app.graphql_types import (
     FieldError,
     InputError,
@@ -53,7 +53,7 @@ def _not_found(task_id: uuid.UUID) -> TaskNotFound:
 class Query:
     @strawberry.field(description="A task by id.")
     async def task(self, info: Info[Any, Any], id: uuid.UUID) -> TaskResult:
-        record = await _service(info).get(id, viewer=_viewer(info))
+        record = await on_app_loop(info, _service(info).get(id, viewer=_viewer(info)))
         return Task.from_record(record) if record else _not_found(id)
 
 
@@ -62,7 +62,8 @@ class Mutation:
     @strawberry.mutation(description="Submit a workload; the task is RUNNING from this moment.")
     async def submit_task(self, info: Info[Any, Any], input: TaskInput) -> SubmitTaskResult:
         try:
-            record = await submit_workload(_service(info), input.to_dict(), owner=_viewer(info))
+            submitted = submit_workload(_service(info), input.to_dict(), owner=_viewer(info))
+            record = await on_app_loop(info, submitted)
         except SubmissionRefused as exc:
             return InputError(message=str(exc), fields=[FieldError(field=f, message=m) for f, m in exc.error.problems])
         except QueueUnavailable as exc:

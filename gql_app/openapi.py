@@ -72,6 +72,7 @@ def openapi_document() -> dict[str, Any]:
                                 }
                             },
                         },
+                        "400": _error("Body is not UTF-8 text"),
                         "413": _error("Body too large"),
                         "422": _error("Invalid workload; `fields` names each bad field"),
                         "503": _error("Queue unavailable"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from jobs.contract.workload import WorkloadError, parse_workload
+from jobs.contract.workload import WorkloadError
 from jobs.engine import PlanningError
 from jobs.tasks.service import TaskService
 from jobs.tasks.store import TaskRecord
@@ -22,9 +21,7 @@ class SubmissionRefused(ValueError):
 
 async def submit_workload(service: TaskService, payload: Any, *, owner: Principal | None) -> TaskRecord:
     try:
-        # Validating an 8 MiB workload is CPU work: off the event loop.
-        workload = await asyncio.to_thread(parse_workload, payload)
-        return await service.submit(workload, owner=owner)
+        return await service.submit(payload, owner=owner)
     except PlanningError as exc:
         raise SubmissionRefused(WorkloadError([(exc.field, exc.reason)])) from None
     except WorkloadError as exc:

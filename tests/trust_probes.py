@@ -193,16 +193,18 @@ def disk_files(*roots: Path) -> list[bytes]:
     return [p.read_bytes() for root in roots for p in root.rglob("*") if p.is_file()]
 
 
-def big_workload(statements: int = 40_001) -> bytes:
+def big_workload(statements: int = 40_001, table: str = "t") -> bytes:
+    """``statements`` CREATE TABLEs; another ``table`` prefix gives statements no cache has seen."""
     ddl = [
-        {"statement": f"CREATE TABLE c.s.t{i} (id bigint, name varchar, amount decimal(12,2))"}
+        {"statement": f"CREATE TABLE c.s.{table}{i} (id bigint, name varchar, amount decimal(12,2))"}
         for i in range(statements)
     ]
-    return json.dumps({"ddl": ddl, "queries": [{"queryid": "q1", "query": "SELECT id FROM c.s.t0"}]}).encode()
+    query = {"queryid": "q1", "query": f"SELECT id FROM c.s.{table}0", "runquantity": 1}
+    return json.dumps({"ddl": ddl, "queries": [query]}).encode()
 
 
-def healthz_during(base_url: str, path: str, body: bytes) -> tuple[float, int, float]:
-    """Post ``body`` to ``path`` while polling /healthz; (worst /healthz seconds, status, submit seconds)."""
+def healthz_during(base_url: str, path: str, body: bytes) -> tuple[float, httpx.Response, float]:
+    """Post ``body`` to ``path`` while polling /healthz; (worst /healthz seconds, response, submit seconds)."""
     worst = 0.0
     done = threading.Event()
 
@@ -225,4 +227,4 @@ def healthz_during(base_url: str, path: str, body: bytes) -> tuple[float, int, f
         time.sleep(0.1)
     done.set()
     poller.join()
-    return worst, response.status_code, took
+    return worst, response, took

@@ -50,6 +50,10 @@ class WorkloadError(ValueError):
         self.problems = problems
         super().__init__("; ".join(f"{field}: {message}" if field else message for field, message in problems))
 
+    def __reduce__(self) -> tuple[type[WorkloadError], tuple[list[tuple[str, str]]]]:
+        # Raised in a pool process, it crosses back by pickle.
+        return type(self), (self.problems,)
+
 
 class DdlStatement(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)

@@ -10,3 +10,7 @@ class PlanningError(ValueError):
         self.field = field
         self.reason = message
         super().__init__(f"{field}: {message}")
+
+    def __reduce__(self) -> tuple[type[PlanningError], tuple[str, str]]:
+        # Raised in a pool process, it crosses back by pickle.
+        return type(self), (self.field, self.reason)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from arq.connections import ArqRedis
 
-from jobs.contract.workload import Workload, WorkloadError
+from jobs.contract.workload import Workload, WorkloadError, parse_workload
 from jobs.settings import Settings
 from jobs.sql.jdbc_url import JdbcUrlError, parse_jdbc_url, redact_url
+from jobs.tasks.cpu_pool import CpuPool
 from jobs.tasks.events import publish_event
 from jobs.tasks.keys import OPTIMIZE_JOB, QUEUE_NAME
 from jobs.tasks.secrets import TaskUrls, put_task_urls, secret_cipher
@@ -52,36 +55,56 @@ def stored_workload_json(workload: Workload) -> str:
     return json.dumps(workload.model_dump(mode="json", exclude={"url", "verify_url"}))
 
 
-def _checked(workload: Workload) -> tuple[str | None, str]:
-    """The redacted URL and the stored JSON of a workload whose DDL the engine can read."""
+@dataclass(frozen=True)
+class CheckedWorkload:
+    """What the service keeps of an accepted workload (small to send back from a pool process)."""
+
+    url: str | None
+    verify_url: str | None
+    url_redacted: str | None
+    workload_json: str
+
+
+def check_workload(payload: Workload | Any) -> CheckedWorkload:
+    """Validate ``payload`` (a workload or its JSON value) and parse its DDL.
+
+    Raises :class:`WorkloadError` or :class:`jobs.engine.PlanningError` naming the bad field.
+    """
     from jobs.engine import check_ddl  # the engine is heavy to import; keep API start-up light
 
+    workload = payload if isinstance(payload, Workload) else parse_workload(payload)
     check_ddl(workload)
-    return redacted_url(workload), stored_workload_json(workload)
+    return CheckedWorkload(workload.url, workload.verify_url, redacted_url(workload), stored_workload_json(workload))
 
 
 class TaskService:
-    def __init__(self, store: TaskStore, redis: ArqRedis, settings: Settings) -> None:
+    def __init__(self, store: TaskStore, redis: ArqRedis, settings: Settings, cpu: CpuPool | None = None) -> None:
+        """Without ``cpu`` (tests, scripts) the checks of a submission run in a thread."""
         self.store = store
         self.redis = redis
         self.settings = settings
         self.cipher = secret_cipher(settings)
+        self.cpu = cpu
 
-    async def submit(self, workload: Workload, *, owner: Principal | None) -> TaskRecord:
-        """Accept a validated workload: RUNNING from this moment on, owned by ``owner``'s token."""
-        # Parsing every DDL statement is CPU work: a thread, so the event loop keeps answering.
-        url_redacted, workload_json = await asyncio.to_thread(_checked, workload)
+    async def submit(self, payload: Workload | Any, *, owner: Principal | None) -> TaskRecord:
+        """Accept a workload (or its JSON value): RUNNING from this moment on, owned by ``owner``'s
+        token. Raises :class:`WorkloadError` or :class:`jobs.engine.PlanningError` when it is bad."""
+        # Validating and parsing every DDL statement is CPU work: never on the event loop.
+        if self.cpu is not None:
+            checked = await self.cpu.run(check_workload, payload)
+        else:
+            checked = await asyncio.to_thread(check_workload, payload)
         task_id = uuid.uuid4()
         record = await self.store.create(
             task_id,
-            workload_json=workload_json,
-            url_redacted=url_redacted,
+            workload_json=checked.workload_json,
+            url_redacted=checked.url_redacted,
             time_limit=self.settings.task_time_limit,
             owner=owner.token_id if owner else None,
         )
         try:
-            if workload.url is not None or workload.verify_url is not None:
-                urls = TaskUrls(url=workload.url, verify_url=workload.verify_url)
+            if checked.url is not None or checked.verify_url is not None:
+                urls = TaskUrls(url=checked.url, verify_url=checked.verify_url)
                 ttl = self.settings.task_time_limit + 60
                 await put_task_urls(self.redis, self.cipher, task_id, urls, ttl_seconds=ttl)
             job = await self.redis.enqueue_job(OPTIMIZE_JOB, str(task_id), _job_id=str(task_id), _queue_name=QUEUE_NAME)
