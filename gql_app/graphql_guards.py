@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import strawberry
@@ -81,7 +82,17 @@ async def on_app_loop(info: Info[Any, Any], work: Coroutine[Any, Any, T]) -> T:
     return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, loop))
 
 
+#: Documents executing at once; more wait for a thread.
+EXECUTION_THREADS = 4
+
+
 class LakeoptSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Threads of their own: a document waits on the app's loop, which needs the default
+        # executor's threads for the store; sharing them could leave none for the store.
+        self.executor = ThreadPoolExecutor(EXECUTION_THREADS, thread_name_prefix="graphql")
+
     async def execute(
         self,
         query: str | None,
@@ -106,7 +117,7 @@ class LakeoptSchema(strawberry.Schema):
             allowed_operation_types,
             operation_extensions,
         )
-        return await asyncio.to_thread(asyncio.run, work)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, asyncio.run, work)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # One redacted line per error: graphql-core's own rendering quotes the document around

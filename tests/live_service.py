@@ -67,7 +67,7 @@ class LiveService:
             if status in wanted:
                 return status
             time.sleep(0.1)
-        raise AssertionError(f"task {task_id} still {status} after {timeout} s")
+        raise AssertionError(f"task {task_id} still {status} after {timeout} s; the logs end:\n{self.logs()[-4000:]}")
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import signal
 import sys
 import threading
 import time
@@ -20,7 +21,7 @@ from sqlalchemy import create_engine
 from jobs.tasks.redis_server import running_redis
 from jobs.tasks.store import Base, TaskStatus, TaskStore
 from tests.conftest import load_workload
-from tests.live_service import start_service
+from tests.live_service import LiveService, start_service
 from tests.services import service_url
 from tests.test_worker_faults import FAST_FAULTS
 
@@ -64,6 +65,27 @@ class DoneEvents:
         self._pubsub.close()
 
 
+def _kill_with_a_task_in_flight(node: LiveService, store: TaskStore, task_ids: list[str]) -> None:
+    """SIGKILL ``node``'s worker while it holds a task (the only worker running, so a leased task is
+    its): frozen with SIGSTOP first, so the task cannot finish between the look and the kill."""
+    worker = node.processes["worker"]
+
+    def leased() -> list[uuid.UUID]:
+        records = [asyncio.run(store.get(uuid.UUID(t))) for t in task_ids]
+        return [r.id for r in records if r is not None and not r.finished and r.lease_until is not None]
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if leased():
+            worker.send_signal(signal.SIGSTOP)
+            if leased():
+                node.kill_worker()
+                return
+            worker.send_signal(signal.SIGCONT)
+        time.sleep(0.01)
+    raise AssertionError("node A's worker never held a task")
+
+
 def test_two_apis_two_workers_one_killed_every_task_done_once(tmp_path: Path) -> None:
     store_url = service_url("LAKEOPT_TEST_STORE_URL", "a PostgreSQL database for the task store")
     _fresh_store(store_url)
@@ -76,28 +98,29 @@ def test_two_apis_two_workers_one_killed_every_task_done_once(tmp_path: Path) ->
         start_service(tmp_path / "b", redis_url, python=sys.executable, extra_env=env) as node_b,
     ):
         events = DoneEvents(redis_url)
+        store = TaskStore.from_url(store_url)
         try:
             task_ids = []
+            node_b.stop_worker()  # back after the kill: until then a task in flight is node A's
             for index in range(TASKS):
                 node = node_a if index % 2 == 0 else node_b
                 response = httpx.post(f"{node.base_url}/new", json=workload, timeout=30)
                 assert response.status_code == 200, response.text
                 task_ids.append(response.json()["taskid"])
                 if index == TASKS // 2:
-                    node_a.kill_worker()  # SIGKILL, with jobs in flight and half the tasks still to come
-            store = TaskStore.from_url(store_url)
-            try:
-                deadline = time.monotonic() + 150
-                records = []
-                while time.monotonic() < deadline:
-                    records = [asyncio.run(store.get(uuid.UUID(t))) for t in task_ids]
-                    if all(r is not None and r.finished for r in records):
-                        break
-                    time.sleep(0.5)
-            finally:
-                store.close()
+                    # SIGKILL, with a job in flight and half the tasks still to come.
+                    _kill_with_a_task_in_flight(node_a, store, task_ids)
+                    node_b.start_worker()
+            deadline = time.monotonic() + 150
+            records = []
+            while time.monotonic() < deadline:
+                records = [asyncio.run(store.get(uuid.UUID(t))) for t in task_ids]
+                if all(r is not None and r.finished for r in records):
+                    break
+                time.sleep(0.5)
             time.sleep(1)  # the last events in flight
         finally:
+            store.close()
             events.close()
     assert all(r is not None for r in records)
     statuses = collections.Counter(r.status for r in records if r is not None)
