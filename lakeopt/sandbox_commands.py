@@ -6,11 +6,19 @@ import argparse
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobs.sandbox.config import DEFAULT_ICEBERG_CATALOGS, SandboxConfig
+from jobs.sql.jdbc_url import redact_url
 from lakeopt.errors import read_workload
+
+if TYPE_CHECKING:
+    from jobs.contract.workload import Workload
+    from jobs.db.trino_client import TrinoClient
+    from jobs.sandbox.workload_loader import LoadReport, TableLoad
 
 
 def _config(args: argparse.Namespace) -> SandboxConfig:
@@ -64,7 +72,7 @@ def _status(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     from jobs.db.trino_client import TrinoQueryError
     from jobs.sandbox.server import client, status
-    from jobs.sandbox.workload_loader import LoadError, TableLoad, load_workload
+    from jobs.sandbox.workload_loader import LoadError, load_workload
 
     config = _config(args)
     workload = read_workload(args.workload)
@@ -76,15 +84,69 @@ def _load(args: argparse.Namespace) -> int:
         print(f"  {table.name}: {table.rows} rows, {table.bytes} bytes from {table.source} in {table.seconds:.1f} s")
 
     try:
-        report = load_workload(client(config), workload, args.scale, on_table=progress)
+        if args.source_url:
+            report = _load_sample(args, client(config), workload, progress)
+            scale = f"from {redact_url(args.source_url)}"
+        else:
+            report = load_workload(client(config), workload, args.scale, on_table=progress)
+            scale = f"at scale {report.scale}"
     except (LoadError, TrinoQueryError) as exc:
-        print(f"lakeopt sandbox load: {exc}", file=sys.stderr)
+        print(f"lakeopt sandbox load: {redact_url(str(exc))}", file=sys.stderr)
         return 1
     print(
         f"loaded {len(report.tables)} tables, {report.total_rows} rows, {report.total_bytes} bytes "
-        f"at scale {report.scale} in {report.seconds:.1f} s"
+        f"{scale} in {report.seconds:.1f} s"
     )
     return 0
+
+
+def _load_sample(
+    args: argparse.Namespace, target: TrinoClient, workload: Workload, progress: Callable[[TableLoad], None]
+) -> LoadReport:
+    from jobs.db.trino_client import client_from_jdbc_url
+    from jobs.sandbox.sample_copy import SampleOptions, copy_sample
+    from jobs.sandbox.workload_loader import LoadError
+
+    try:
+        source = client_from_jdbc_url(args.source_url)
+    except ValueError as exc:  # a malformed or non-Trino URL
+        raise LoadError(f"--from: {exc}") from None
+    options = SampleOptions(fraction=args.sample, max_rows=args.max_rows, max_bytes=args.max_bytes)
+    return copy_sample(source, target, workload, options, on_table=progress)
+
+
+def _percent(text: str) -> float:
+    """``10%`` or ``10`` -> 0.1."""
+    try:
+        value = float(text.removesuffix("%")) / 100
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be more than 0% and at most 100%: {text!r}")
+    return value
+
+
+def _byte_count(text: str) -> int:
+    """``500M``, ``2G``, ``1024`` -> bytes."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    number, unit = (text[:-1], units[text[-1].upper()]) if text[-1:].upper() in units else (text, 1)
+    try:
+        value = int(float(number) * unit)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (say 500M or 2G)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -122,5 +184,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         type=_positive_float,
         default=0.01,
         help="1 = 1M rows in the largest tables, TPC-DS sf1 (default 0.01)",
+    )
+    load.add_argument(
+        "--from",
+        dest="source_url",
+        metavar="URL",
+        help="JDBC URL of a Trino to copy a sample of the source tables from (only read) instead of generating rows",
+    )
+    load.add_argument(
+        "--sample",
+        type=_percent,
+        default=0.1,
+        metavar="PERCENT",
+        help="with --from: the share of each large table's rows, chosen by join key so joins keep matching "
+        "(default 10%%); tables of at most 10,000 rows are copied whole",
+    )
+    load.add_argument("--max-rows", type=_positive_int, default=1_000_000, help="with --from: rows per table at most")
+    load.add_argument(
+        "--max-bytes", type=_byte_count, default=2 * 1024**3, help="with --from: stop copying after this much (2G)"
     )
     load.set_defaults(func=_load)

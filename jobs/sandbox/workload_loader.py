@@ -74,7 +74,7 @@ def created_table(statement: str) -> str:
     return table
 
 
-def _table_specs(client: TrinoClient, tables: list[str]) -> list[TableSpec]:
+def table_specs(client: TrinoClient, tables: list[str]) -> list[TableSpec]:
     """Column names and Trino types of ``tables``, one information_schema query per schema."""
     columns: dict[str, list[Column]] = {}
     for catalog, schema in dict.fromkeys(tuple(t.split(".")[:2]) for t in tables):
@@ -148,7 +148,7 @@ def load_workload(
         raise LoadError(f"scale must be positive, got {scale}")
     started = time.monotonic()
     tables = create_tables(client, workload)
-    specs = _table_specs(client, tables)
+    specs = table_specs(client, tables)
     base_rows = max(1, round(scale * ROWS_PER_SCALE))
     tpcds_source = tpcds_schema(scale)
     tpcds = _tpcds_columns(client, tpcds_source)
