@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import resource
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -154,11 +156,25 @@ def stop(config: SandboxConfig | None = None, *, timeout: float = 120.0) -> bool
     if pid is None:
         return False
     install = config.install_dir
+    if not (install / "bin" / "launcher").exists():
+        # Started with another cache directory (LAKEOPT_CACHE_DIR): stop it by its PID.
+        return _stop_pid(pid, timeout)
     try:
         subprocess.run(_launcher(config, install, "stop"), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         # launcher stop waits forever for a stuck JVM.
         subprocess.run(_launcher(config, install, "kill"), capture_output=True, timeout=60, check=False)
+    return True
+
+
+def _stop_pid(pid: int, timeout: float) -> bool:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)  # ProcessLookupError once it is gone
+            time.sleep(0.2)
+        os.kill(pid, signal.SIGKILL)
     return True
 
 
