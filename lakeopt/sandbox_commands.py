@@ -104,14 +104,15 @@ def _load_sample(
     args: argparse.Namespace, target: TrinoClient, workload: Workload, progress: Callable[[TableLoad], None]
 ) -> LoadReport:
     from jobs.db.trino_client import client_from_jdbc_url
-    from jobs.sandbox.sample_copy import SampleOptions, copy_sample
+    from jobs.sandbox.sample_copy import SMALL_TABLE_ROWS, SampleOptions, copy_sample
     from jobs.sandbox.workload_loader import LoadError
 
     try:
         source = client_from_jdbc_url(args.source_url)
     except ValueError as exc:  # a malformed or non-Trino URL
         raise LoadError(f"--from: {exc}") from None
-    options = SampleOptions(fraction=args.sample, max_rows=args.max_rows, max_bytes=args.max_bytes)
+    small_rows = args.whole_below or SMALL_TABLE_ROWS
+    options = SampleOptions(args.sample, max_rows=args.max_rows, max_bytes=args.max_bytes, small_rows=small_rows)
     return copy_sample(source, target, workload, options, on_table=progress)
 
 
@@ -197,7 +198,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=0.1,
         metavar="PERCENT",
         help="with --from: the share of each large table's rows, chosen by join key so joins keep matching "
-        "(default 10%%); tables of at most 10,000 rows are copied whole",
+        "(default 10%%); smaller tables are copied whole (see --whole-below)",
+    )
+    load.add_argument(
+        "--whole-below",
+        type=_positive_int,
+        metavar="ROWS",
+        help="with --from: tables of at most ROWS rows (dimensions, hubs, lookups) are copied whole (default 10,000)",
     )
     load.add_argument("--max-rows", type=_positive_int, default=1_000_000, help="with --from: rows per table at most")
     load.add_argument(

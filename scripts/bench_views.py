@@ -2,7 +2,10 @@
 private ``mv_*`` one (the shared ``*_opt`` schemas belong to everyone), verify with the freshness
 phase, and print derived objects, mismatches (timed, stale, fresh) and x.
 
-    python scripts/bench_views.py flights.json [--url URL]
+    python scripts/bench_views.py flights.json [--url URL] [--profile] [--as-tables]
+
+``--profile`` plans from the database profile as the service does; ``--as-tables`` renders every
+derived object as a snapshot table (the plans before views, into ``tb_*``) for the x comparison.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
 
 from jobs.contract.result import PlanResult
+from jobs.db.profiler import collect_profile
 from jobs.engine import optimize
+from jobs.engine import views as engine_views
 from jobs.engine.optimizer import baseline_result
 from jobs.sandbox.config import SandboxConfig
+from jobs.settings import get_settings
 from jobs.verify.statements import new_schema
 from jobs.verify.verifier import verify_plan
 from lakeopt.errors import read_workload
@@ -31,13 +38,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workload")
     parser.add_argument("--url", default=SandboxConfig().url)
+    parser.add_argument("--profile", action="store_true", help="plan from the database profile at --url")
+    parser.add_argument("--as-tables", action="store_true", help="derived objects as snapshot tables")
+    parser.add_argument("--repetitions", type=int, default=1)
     args = parser.parse_args()
-    workload = read_workload(str(shared_workloads_dir() / args.workload))
-    plan = optimize(workload).result
+    path = Path(args.workload)
+    workload = read_workload(str(path if path.exists() else shared_workloads_dir() / args.workload))
+    profile = collect_profile(args.url, workload, get_settings()) if args.profile else None
+    if args.as_tables:
+        # The plans before views: over_copies() refusing every derived table makes each a snapshot.
+        engine_views.over_copies = lambda plan, table: (None, "rendered as a table for the comparison", ())
+    plan = optimize(workload, profile).result
     old = new_schema(plan.ddl[0].statement)
-    new = old.split(".")[0] + ".mv_" + old.split(".")[1]
+    new = old.split(".")[0] + (".tb_" if args.as_tables else ".mv_") + old.split(".")[1]
     result, baseline = _renamed(plan, old, new), _renamed(baseline_result(workload), old, new)
-    report = asyncio.run(verify_plan(workload, result, args.url, repetitions=1, baseline=baseline))
+    report = asyncio.run(verify_plan(workload, result, args.url, repetitions=args.repetitions, baseline=baseline))
     derived = [
         s.statement.split()[1:3]
         for s in result.ddl

@@ -3,37 +3,25 @@
 Every value is a function of the row number ``i`` and a per-column salt, hashed with
 ``xxhash64``: the same workload and scale always give the same data, and no rows travel
 through Python. Join keys share a domain so joins match; filter literals from the queries
-become the most frequent values; keys and categories are skewed (``u²``).
+become the most frequent values. Foreign keys are skewed like a Zipf law of exponent ½ (``u²``
+is its inverse CDF), categories like Zipf's law itself (log-uniform); :mod:`jobs.sandbox.data_shape`
+decides the sizes and cardinalities.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 import re
-from collections import defaultdict
-from dataclasses import dataclass
 
-from jobs.sandbox.query_facts import ColumnRef, QueryFacts
+from jobs.sandbox.data_shape import Column, TableSpec, WorkloadShape, category_count, filter_strings, is_free_text
+from jobs.sandbox.query_facts import QueryFacts
 
 #: Trino's ``sequence()`` makes at most 10,000 elements; larger row counts cross-join two.
 SEQUENCE_LIMIT = 10_000
 NULL_FRACTION = 0.03
 DATE_PARTS = {"year": "year", "quarter": "quarter", "month": "month", "dayofmonth": "day", "day_of_month": "day"}
 DATE_PARTS |= {"dayofweek": "day_of_week", "day_of_week": "day_of_week"}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    columns: tuple[Column, ...]
 
 
 def _salt(*parts: str) -> int:
@@ -53,90 +41,25 @@ def uniform(salt: int) -> str:
 
 
 def skewed_index(salt: int, size: int) -> str:
-    """SQL for an integer in [0, size) where small values are far more frequent (u² skew)."""
+    """SQL for an integer in [0, size) where small values are more frequent (Zipf ½: share ∝ k^-½).
+
+    Milder than :func:`zipf_index`, so joins of two skewed foreign keys stay bounded.
+    """
     u = uniform(salt)
     return f"CAST(floor(({u}) * ({u}) * {size}) AS bigint)"
 
 
+def zipf_index(salt: int, size: int) -> str:
+    """SQL for an integer k in [0, size) with a share of about 1/(k+1) (log-uniform, Zipf's law).
+
+    >>> zipf_index(3, 9).endswith("* 2.302585092994046)) AS bigint) - 1, 8)")
+    True
+    """
+    return f"least(CAST(floor(exp(({uniform(salt)}) * {math.log(size + 1)!r})) AS bigint) - 1, {size - 1})"
+
+
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-class KeyDomains:
-    """Union-find over join columns: every column of one domain draws from the same key range."""
-
-    def __init__(self, pairs: set[frozenset[ColumnRef]]) -> None:
-        self._parent: dict[ColumnRef, ColumnRef] = {}
-        for pair in pairs:
-            members = sorted(pair)
-            for member in members:
-                self._parent.setdefault(member, member)
-            if len(members) == 2:
-                self._parent[self.find(members[0])] = self.find(members[1])
-
-    def find(self, ref: ColumnRef) -> ColumnRef:
-        while self._parent[ref] != ref:
-            self._parent[ref] = self._parent[self._parent[ref]]
-            ref = self._parent[ref]
-        return ref
-
-    def domain_of(self, ref: ColumnRef) -> ColumnRef | None:
-        return self.find(ref) if ref in self._parent else None
-
-    def members(self) -> dict[ColumnRef, list[ColumnRef]]:
-        groups: dict[ColumnRef, list[ColumnRef]] = defaultdict(list)
-        for ref in self._parent:
-            groups[self.find(ref)].append(ref)
-        return groups
-
-
-def table_rows(table: str, base_rows: int) -> int:
-    """Rows of a generated table: Data-Vault/star naming gives its role, else ``base_rows``.
-
-    >>> table_rows("q.p.ref_cities", 10000), table_rows("q.p.h_client", 10000), table_rows("q.p.l_x", 10000)
-    (50, 1000, 10000)
-    """
-    short = table.rsplit(".", 1)[-1]
-    if short.startswith(("ref_", "dim_", "d_")):
-        return min(base_rows, 50)
-    if short.startswith(("h_", "s_", "hub_", "sat_")):
-        return max(base_rows // 10, 10)
-    return max(base_rows, 1)
-
-
-def _is_unique_key(spec: TableSpec, column: str) -> bool:
-    """Hub ids and a satellite's first column identify one row each."""
-    short = spec.name.rsplit(".", 1)[-1]
-    return column == "id" or (short.startswith(("s_", "sat_")) and spec.columns[0].name == column)
-
-
-@dataclass
-class WorkloadShape:
-    """Per-workload decisions shared by all tables: key ranges and the date window."""
-
-    facts: QueryFacts
-    domains: KeyDomains
-    domain_sizes: dict[ColumnRef, int]
-    first_day: dt.date
-    days: int
-
-
-def plan_shape(specs: list[TableSpec], facts: QueryFacts, base_rows: int) -> WorkloadShape:
-    domains = KeyDomains(facts.join_pairs)
-    by_name = {spec.name: spec for spec in specs}
-    sizes: dict[ColumnRef, int] = {}
-    for root, members in domains.members().items():
-        unique = [table_rows(t, base_rows) for t, c in members if t in by_name and _is_unique_key(by_name[t], c)]
-        sizes[root] = min(unique) if unique else max(base_rows // 10, 10)
-    years = {int(y) for y in facts.numbers.get("year", set()) if 1900 < y < 2100}
-    if years:
-        first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
-    elif facts.dates:
-        first = min(facts.dates) - dt.timedelta(days=183)
-        last = max(facts.dates) + dt.timedelta(days=183)
-    else:
-        first, last = dt.date(2023, 1, 1), dt.date(2024, 12, 31)
-    return WorkloadShape(facts, domains, sizes, first, (last - first).days + 1)
 
 
 def _cast(value_sql: str, sql_type: str) -> str:
@@ -149,12 +72,6 @@ def _number_range(name: str, facts: QueryFacts) -> tuple[float, float]:
         return 0.0, 1000.0
     low, high = min(literals), max(literals)
     return min(0.0, low), max(high * 2, 10.0)
-
-
-def _categories(name: str, facts: QueryFacts) -> list[str]:
-    # Regular expressions and LIKE patterns are not values.
-    literals = sorted(s for s in facts.strings.get(name, set()) if not re.search(r"[\^$\[\]\\]", s))
-    return literals
 
 
 class TableGenerator:
@@ -170,17 +87,19 @@ class TableGenerator:
         self.family = {n: next((r for r in roots if n != r and n.startswith(r)), None) for n in names}
         dates = [c for c in spec.columns if c.type == "date" or c.type.startswith("timestamp")]
         self.date_column = dates[0] if len(dates) == 1 else None
+        self.columns = names
 
     def _u(self, column: str, part: str = "") -> str:
         return uniform(_salt(self.spec.name, column, part))
 
-    def _category_count(self, column: str) -> int:
-        return max(len(_categories(column, self.shape.facts)), min(1000, max(10, self.rows // 50)))
-
-    def _entity_index(self, column: str) -> tuple[str, int]:
+    def _entity_index(self, column: str) -> tuple[str, bool]:
+        """SQL for the value index of ``column``'s entity, and whether the entity is free text."""
         root = self.family.get(column) or column
-        size = self._category_count(root)
-        return skewed_index(_salt(self.spec.name, root, "entity"), size), size
+        size = category_count(root, self.shape.facts, self.rows)
+        salt = _salt(self.spec.name, root, "entity")
+        if is_free_text(root, self.shape.facts):
+            return f"CAST(floor(({uniform(salt)}) * {size}) AS bigint)", True
+        return zipf_index(salt, size), False
 
     def _date_value(self, column: Column) -> str:
         offset = f"CAST(floor(({self._u(column.name)}) * {self.shape.days}) AS bigint)"
@@ -195,7 +114,7 @@ class TableGenerator:
         ref = (self.spec.name, name)
         domain = self.shape.domains.domain_of(ref)
         if domain is not None:
-            if _is_unique_key(self.spec, name):
+            if ref in self.shape.unique_keys:
                 return _cast("i", sql_type)
             size = self.shape.domain_sizes[domain]
             return _cast(f"1 + {skewed_index(_salt(self.spec.name, name), size)}", sql_type)
@@ -216,13 +135,16 @@ class TableGenerator:
         return self._maybe_null(name, self._number(name, sql_type))
 
     def _string(self, name: str, sql_type: str) -> str:
-        index, _ = self._entity_index(name)
-        categories = _categories(self.family.get(name) or name, self.shape.facts)
+        root = self.family.get(name) or name
+        index, free_text = self._entity_index(name)
+        categories = filter_strings(root, self.shape.facts)
         generated = f"'{name}_' || CAST({index} AS varchar)"
         if categories and not self.family.get(name):
             pool = ", ".join(_sql_string(c) for c in categories)
             generated = f"coalesce(element_at(ARRAY[{pool}], CAST({index} + 1 AS integer)), {generated})"
-        return _cast(generated, sql_type) if sql_type.startswith("char") else generated
+        generated = _cast(generated, sql_type) if sql_type.startswith("char") else generated
+        # Free text (names, comments) is sometimes missing; categories and filtered values never are.
+        return self._maybe_null(name, generated) if free_text else generated
 
     def _number(self, name: str, sql_type: str) -> str:
         facts = self.shape.facts

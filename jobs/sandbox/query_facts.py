@@ -33,6 +33,8 @@ class QueryFacts:
     equal_numbers: dict[str, set[float]] = field(default_factory=lambda: defaultdict(set))
     #: Every date/timestamp literal of the workload (date ranges should cover them).
     dates: set[dt.date] = field(default_factory=set)
+    #: Column names the queries group by (directly, by position, or as a window partition).
+    group_keys: set[str] = field(default_factory=set)
 
 
 def table_name(table: exp.Table) -> str:
@@ -116,12 +118,28 @@ def _collect_comparisons(facts: QueryFacts, scope: Scope) -> None:
             _record_literal(facts, right, left, equality=equality)
 
 
+def _collect_group_keys(facts: QueryFacts, scope: Scope) -> None:
+    select = scope.expression
+    group = select.args.get("group") if isinstance(select, exp.Select) else None
+    keys: list[exp.Expr] = list(group.expressions) if group else []
+    outputs = select.expressions if isinstance(select, exp.Select) else []
+    for index, key in enumerate(keys):
+        if isinstance(key, exp.Literal) and key.is_int and 0 < int(key.this) <= len(outputs):
+            keys[index] = outputs[int(key.this) - 1].unalias()
+    for window in select.find_all(exp.Window):
+        keys.extend(window.args.get("partition_by") or [])
+    for key in keys:
+        facts.group_keys.update(column.name.lower() for column in key.find_all(exp.Column))
+
+
 def collect_query_facts(queries: list[str]) -> QueryFacts:
     """Join pairs and literals of all ``queries`` (unparsable ones are skipped with a log line).
 
     >>> facts = collect_query_facts(["SELECT 1 FROM c.s.a x JOIN c.s.b y ON x.id = y.a_id WHERE y.kind = 'big'"])
     >>> sorted(sorted(pair) for pair in facts.join_pairs), dict(facts.strings)
     ([[('c.s.a', 'id'), ('c.s.b', 'a_id')]], {'kind': {'big'}})
+    >>> sorted(collect_query_facts(["SELECT upper(k), v, count(*) FROM t GROUP BY 1, 2"]).group_keys)
+    ['k', 'v']
     """
     facts = QueryFacts()
     for sql in queries:
@@ -137,4 +155,5 @@ def collect_query_facts(queries: list[str]) -> QueryFacts:
             continue
         for scope in scopes:
             _collect_comparisons(facts, scope)
+            _collect_group_keys(facts, scope)
     return facts

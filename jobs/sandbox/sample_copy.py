@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from jobs.contract.workload import Workload
 from jobs.db.guard import check_read_only
 from jobs.db.trino_client import TrinoClient, TrinoQueryError, stored_bytes
-from jobs.sandbox.data_generator import TableSpec
-from jobs.sandbox.query_facts import collect_query_facts
+from jobs.sandbox.data_shape import TableSpec
+from jobs.sandbox.query_facts import QueryFacts, collect_query_facts
 from jobs.sandbox.sample_plan import TableSample, plan_samples
 from jobs.sandbox.workload_loader import LoadError, LoadReport, TableLoad, create_tables, table_specs
 from jobs.sql.quoting import quote_literal, quote_name
@@ -116,18 +116,46 @@ def _insert(target: TrinoClient, spec: TableSpec, rows: Sequence[tuple[object, .
     return sent
 
 
+NUMERIC_TYPES = ("tinyint", "smallint", "integer", "bigint", "real", "double", "decimal")
+
+
+def number_literal(number: float) -> str:
+    """A SQL number for a literal the workload compares a column with.
+
+    >>> number_literal(3.0), number_literal(-2.5)
+    ('3', '-2.5')
+    """
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _wanted_literals(column_name: str, type_name: str, facts: QueryFacts) -> dict[object, str]:
+    """The values ``=``/``IN`` filters look for in a column, each with its SQL literal."""
+    name = column_name.lower()
+    if type_name.startswith(("varchar", "char")):
+        return {text: quote_literal(text) for text in facts.strings.get(name, set())}
+    if type_name.startswith(NUMERIC_TYPES):
+        return {number: number_literal(number) for number in facts.equal_numbers.get(name, set())}
+    return {}
+
+
+def _held(values: list[object], type_name: str) -> set[object]:
+    if type_name.startswith(NUMERIC_TYPES):  # Decimal('2.50') holds the literal 2.5
+        return {float(str(v)) for v in values if v is not None}
+    return set(values)
+
+
 def _lost_literal_rows(
-    source: TrinoClient, spec: TableSpec, select: str, rows: list[tuple[object, ...]], literals: dict[str, set[str]]
+    source: TrinoClient, spec: TableSpec, select: str, rows: list[tuple[object, ...]], facts: QueryFacts
 ) -> list[tuple[object, ...]]:
-    """Rows for each filter literal of a column of ``spec`` that no sampled row holds."""
+    """Rows for each filter literal (string or number) of a column of ``spec`` that no sampled row holds."""
     extra: list[tuple[object, ...]] = []
     for index, column in enumerate(spec.columns):
-        wanted = literals.get(column.name.lower(), set())
-        if not wanted or not column.type.startswith(("varchar", "char")):
+        wanted = _wanted_literals(column.name, column.type, facts)
+        if not wanted:
             continue
-        held = {row[index] for row in rows}
-        for literal in sorted(wanted - held):
-            where = f"{quote_name(column.name)} = {quote_literal(literal)}"
+        held = _held([row[index] for row in rows], column.type)
+        for value in sorted(set(wanted) - held, key=str):
+            where = f"{quote_name(column.name)} = {wanted[value]}"
             extra += _read(source, f"{select} WHERE {where} LIMIT {ROWS_PER_LOST_LITERAL}")
     return extra
 
@@ -160,7 +188,7 @@ def copy_sample(
             rows = _read(source, f"{select} WHERE {sample.where()} LIMIT {options.max_rows}")
             if not sample.whole:
                 kept = set(rows)
-                for row in _lost_literal_rows(source, spec, select, rows, facts.strings):
+                for row in _lost_literal_rows(source, spec, select, rows, facts):
                     if row not in kept:  # one row may hold two lost literals
                         kept.add(row)
                         rows.append(row)

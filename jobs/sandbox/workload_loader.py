@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from jobs.contract.workload import Workload
 from jobs.db.trino_client import TrinoClient, TrinoQueryError, stored_bytes
-from jobs.sandbox.data_generator import Column, TableGenerator, TableSpec, plan_shape, table_rows
+from jobs.sandbox.data_generator import TableGenerator
+from jobs.sandbox.data_shape import Column, TableSpec, plan_shape
 from jobs.sandbox.query_facts import collect_query_facts
 from jobs.sql.statements import clean_statement
 from jobs.sql.statements import created_table as _created_table
@@ -163,7 +164,7 @@ def load_workload(
         if from_tpcds:
             sql, source = tpcds_insert_sql(spec, f"tpcds.{tpcds_source}.{short}", available), f"tpcds.{tpcds_source}"
         else:
-            sql, source = TableGenerator(spec, shape, table_rows(spec.name, base_rows)).insert_sql(), "generated"
+            sql, source = TableGenerator(spec, shape, shape.rows[spec.name]).insert_sql(), "generated"
         try:
             result = client.execute(sql)
         except TrinoQueryError as exc:

@@ -11,7 +11,8 @@ import pytest
 from jobs.db.download import DownloadError, download, file_sha256
 from jobs.sandbox.artifacts import ArtifactError, expected_sha256
 from jobs.sandbox.config import SandboxConfig
-from jobs.sandbox.data_generator import Column, TableGenerator, TableSpec, plan_shape, row_numbers
+from jobs.sandbox.data_generator import TableGenerator, row_numbers
+from jobs.sandbox.data_shape import Column, TableSpec, plan_shape
 from jobs.sandbox.java_runtime import JavaNotFoundError, find_java_home
 from jobs.sandbox.query_facts import collect_query_facts
 from jobs.sandbox.server_config import SandboxConfigError, catalog_properties, jvm_options, write_server_config

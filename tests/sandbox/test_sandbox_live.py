@@ -82,6 +82,56 @@ def test_generated_joins_match_and_filter_literals_exist(trino: TrinoClient) -> 
     assert all(t.bytes > 0 for t in report.tables)
 
 
+def test_generated_data_has_roles_categories_and_zipf_keys(trino: TrinoClient) -> None:
+    # No prefixes: only the join graph says devices is a dimension of readings.
+    workload = parse_workload(
+        {
+            "ddl": [
+                {"statement": "CREATE TABLE iceberg.sandbox_real.devices (device_id integer, device_type varchar)"},
+                {
+                    "statement": "CREATE TABLE iceberg.sandbox_real.readings (device_id integer, status varchar, "
+                    "origin varchar, note varchar, taken_at timestamp(6), value double)"
+                },
+            ],
+            "queries": [
+                {
+                    "queryid": "q1",
+                    "query": "SELECT d.device_type, r.status, r.origin, avg(r.value) "
+                    "FROM iceberg.sandbox_real.readings r "
+                    "JOIN iceberg.sandbox_real.devices d ON r.device_id = d.device_id "
+                    "WHERE r.status IN ('ok', 'late') GROUP BY d.device_type, r.status, r.origin",
+                }
+            ],
+        }
+    )
+    report = load_workload(trino, workload, scale=0.01)
+    assert [(t.name, t.rows) for t in report.tables] == [
+        ("iceberg.sandbox_real.devices", 1000),
+        ("iceberg.sandbox_real.readings", 10000),
+    ]
+    distinct = trino.execute(
+        "SELECT count(DISTINCT status), count(DISTINCT origin), count(DISTINCT note), count_if(note IS NULL), "
+        "count_if(status IS NULL), count(DISTINCT device_id) FROM iceberg.sandbox_real.readings"
+    ).rows[0]
+    statuses, origins, notes, null_notes, null_statuses, devices = distinct
+    assert statuses <= 6 and origins <= 100 and notes > 2000  # named category, group key, free text
+    assert null_notes > 0 and null_statuses == 0
+    assert devices <= 1000
+    assert trino.scalar("SELECT count(DISTINCT device_type) FROM iceberg.sandbox_real.devices") <= 8
+    # Zipf: the most frequent of about six statuses holds far more than a sixth of the rows.
+    shares = trino.execute("SELECT count(*) FROM iceberg.sandbox_real.readings GROUP BY status ORDER BY 1 DESC").rows
+    assert shares[0][0] > 2 * 10000 / len(shares)
+    assert {row[0] for row in trino.execute("SELECT DISTINCT status FROM iceberg.sandbox_real.readings").rows} >= {
+        "ok",
+        "late",
+    }
+    orphans = trino.scalar(
+        "SELECT count(*) FROM iceberg.sandbox_real.readings r LEFT JOIN iceberg.sandbox_real.devices d "
+        "ON r.device_id = d.device_id WHERE d.device_id IS NULL"
+    )
+    assert orphans == 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["flights", "questsH", "tpcds"])
 def test_every_shared_workload_query_runs_on_the_loaded_sandbox(trino: TrinoClient, name: str) -> None:
