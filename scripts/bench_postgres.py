@@ -1,5 +1,5 @@
 """PostgreSQL benchmark for the closing note: a TPC-H-like database (``generate_series``, seconds to
-fill), 16 queries over 6 tables, planned with hypopg what-if costs and by the rules alone, each plan
+fill), 17 queries over 6 tables, planned with hypopg what-if costs and by the rules alone, each plan
 verified on the same server (x, y, z, mismatches) and the planning times printed side by side.
 
     python scripts/bench_postgres.py --url 'jdbc:postgresql://127.0.0.1:55432/lakeopt_pgbench?user=..&password=..'
@@ -72,6 +72,11 @@ QUERIES = [
     (80, "SELECT p_partkey, p_name FROM tpch.part WHERE p_brand = 'Brand#7' AND p_size = 13 ORDER BY p_partkey"),
     (60, "SELECT count(*) FROM tpch.orders WHERE o_orderdate BETWEEN date '2021-03-01' AND date '2021-03-03'"),
     (60, "SELECT sum(l_quantity) FROM tpch.lineitem WHERE l_shipdate = date '2022-06-15'"),
+    (
+        60,
+        "SELECT l_returnflag, sum(l_quantity), count(*) FROM tpch.lineitem WHERE l_shipdate >= date '2022-06-01' "
+        "AND l_shipdate < date '2022-07-01' GROUP BY l_returnflag ORDER BY l_returnflag",
+    ),
     (
         50,
         "SELECT o.o_orderkey, sum(l.l_extendedprice) FROM tpch.orders o JOIN tpch.lineitem l "

@@ -20,6 +20,9 @@ class ColumnProfile(BaseModel):
     #: Lowest and highest values, as the database printed them.
     min_value: str | None = None
     max_value: str | None = None
+    #: PostgreSQL's ``pg_stats.correlation``: how closely the rows' physical order follows the
+    #: column's order (1 for append-ordered timestamps, where a BRIN index pays).
+    correlation: float | None = None
 
 
 class TableProfile(BaseModel):

@@ -40,13 +40,16 @@ _PASS_THROUGH_FUNCTIONS = frozenset({"QUERY", "RAW_QUERY"})
 
 _NAME = r'(?:[a-z_][a-z0-9_$]*|"(?:[^"\'\x00]|""|\'\')+")'
 _COLUMNS = rf"\({_NAME}(?:, {_NAME})*\)"
-#: The only hypopg calls that pass (PostgreSQL): a hypothetical B-tree on a named table, its size,
-#: and dropping them all. Hypothetical indexes live in the session's memory and write nothing; any
-#: other statement naming a hypopg function is refused.
+#: A partial index's predicate: a column, NOT a column, or a column = a literal (a string's quotes
+#: are doubled once more inside the call's own string literal).
+_PINNED = rf"(?:NOT )?{_NAME}(?: = (?:''(?:[^'\x00]|'''')*''|-?\d{{1,30}}(?:\.\d{{1,30}})?|TRUE|FALSE))?"
+#: The only hypopg calls that pass (PostgreSQL): a hypothetical B-tree or BRIN (maybe partial) on a
+#: named table, its size, and dropping them all. Hypothetical indexes live in the session's memory
+#: and write nothing; any other statement naming a hypopg function is refused.
 HYPOPG_CALLS = (
     re.compile(
-        rf"SELECT indexrelid FROM hypopg_create_index\('CREATE INDEX ON {_NAME}(?:\.{_NAME}){{0,2}} {_COLUMNS}"
-        rf"(?: INCLUDE {_COLUMNS})?'\)"
+        rf"SELECT indexrelid FROM hypopg_create_index\('CREATE INDEX ON {_NAME}(?:\.{_NAME}){{0,2}}"
+        rf"(?: USING brin)? {_COLUMNS}(?: INCLUDE {_COLUMNS})?(?: WHERE {_PINNED})?'\)"
     ),
     re.compile(r"SELECT hypopg_relation_size\(\d{1,10}\)"),
     re.compile(r"SELECT hypopg_reset\(\)"),

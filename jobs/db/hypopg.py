@@ -1,5 +1,5 @@
 """What-if index costs on PostgreSQL with hypopg: each query's planner cost with and without
-each of the engine's index candidates (:func:`jobs.engine.rules.pg_indexes.index_candidates`).
+each of the engine's index candidates (:func:`jobs.engine.rules.pg_index_candidates.index_candidates`).
 
 Hypothetical indexes live in the session's memory only: nothing is written, the connection stays
 read-only, and the read-only guard lets through exactly the three hypopg calls made here
@@ -19,7 +19,7 @@ from jobs.engine.model.namespaces import Namespaces
 from jobs.engine.model.requalify import parse_query
 from jobs.engine.model.source_ddl import read_source_tables, session_namespace
 from jobs.engine.model.workload_model import build_model
-from jobs.engine.rules.pg_indexes import Candidate, hypothetical_sql, index_candidates
+from jobs.engine.rules.pg_index_candidates import Candidate, hypothetical_sql, index_candidates
 from jobs.sql.dialect import POSTGRES
 from jobs.sql.quoting import quote_literal
 

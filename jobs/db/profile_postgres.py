@@ -16,13 +16,15 @@ from jobs.db.profile_run import ProfileRun, TableName, finite, query_catalogs, r
 from jobs.sql.quoting import quote_literal
 
 _TABLE_SQL = """
-SELECT c.reltuples::float8, pg_total_relation_size(c.oid)::int8
+SELECT c.reltuples::float8, CASE WHEN c.relkind = 'p'
+  THEN (SELECT COALESCE(sum(pg_total_relation_size(t.relid)), 0) FROM pg_partition_tree(c.oid) t)
+  ELSE pg_total_relation_size(c.oid) END::int8
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = {schema} AND c.relname = {table} AND c.relkind IN ('r', 'p', 'm', 'f')
 """
 _COLUMNS_SQL = """
 SELECT DISTINCT ON (a.attnum) a.attname, format_type(a.atttypid, a.atttypmod) AS type_name,
-       s.null_frac::float8, s.n_distinct::float8, s.avg_width::float8,
+       s.null_frac::float8, s.n_distinct::float8, s.avg_width::float8, s.correlation::float8,
        (s.histogram_bounds IS NOT NULL OR s.most_common_vals IS NOT NULL) AS has_values
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -151,6 +153,7 @@ def _column_profile(
             else (-n_distinct * row_count if row_count is not None else None)
         ),
         data_size=width * row_count if width is not None and row_count is not None else None,
+        correlation=finite(column["correlation"]),
     )
     if column["has_values"]:
         where = (

@@ -50,6 +50,17 @@ class NewColumn:
 
 
 @dataclass(frozen=True)
+class RangePartitions:
+    """PostgreSQL declarative range partitions of a copy: one per period, and a DEFAULT for the rest."""
+
+    column: str
+    #: ``month`` or ``year``.
+    period: str
+    #: Period starts, ISO dates, ascending; the last is the end of the last partition.
+    bounds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NewTable:
     """A table of the new schema and the ``SELECT`` that fills it."""
 
@@ -65,6 +76,8 @@ class NewTable:
     partitioning: tuple[str, ...] = ()
     #: Iceberg sort order columns.
     sorted_by: tuple[str, ...] = ()
+    #: PostgreSQL range partitions (copies only).
+    range_partitions: RangePartitions | None = None
 
     @property
     def qualified(self) -> str:

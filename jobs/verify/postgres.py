@@ -69,14 +69,22 @@ def _measure(
     return ResultSet(list(warm.columns), [tuple(r) for r in warm.rows]), statistics.median(seconds), None
 
 
-def _bytes(connection: WritableConnection, names: list[str], report: VerificationReport) -> int:
+def _bytes(connection: WritableConnection, names: list[str], report: VerificationReport, *, trees: bool) -> int:
+    """Bytes of ``names`` with their indexes and TOAST; with ``trees``, a partitioned table's
+    partitions too (the plan's own partitions are in ``names`` themselves)."""
     total = 0
     for name in names:
         regclass = ".".join(quote_name(p) for p in name.split(".")[1:])  # schema.table: the current database
-        try:
-            total += int(
-                connection.query(f"SELECT pg_total_relation_size({quote_literal(regclass)}::regclass)").rows[0][0]
+        relation = f"{quote_literal(regclass)}::regclass"
+        sql = f"SELECT pg_total_relation_size({relation})"
+        if trees:  # pg_partition_tree lists nothing for a table that is not partitioned
+            sql = (
+                "SELECT CASE WHEN relkind = 'p' THEN (SELECT COALESCE(sum(pg_total_relation_size(relid)), 0) "
+                "FROM pg_partition_tree(oid)) ELSE pg_total_relation_size(oid) END "
+                f"FROM pg_class WHERE oid = {relation}"
             )
+        try:
+            total += int(connection.query(sql).rows[0][0])
         except JdbcError as exc:
             report.errors.append(f"cannot measure the size of {name}: {exc}")
     return total
@@ -141,8 +149,8 @@ def verify_postgres_sync(
             report.queries.append(entry)
         sources = [t.qualified.replace('"', "") for t in read_source_tables(workload)]
         created = [s.target for s in checked if s.kind in ("TABLE", "MATERIALIZED VIEW") and s.target]
-        report.source_bytes = _bytes(connection, sources, report)
-        report.new_bytes = _bytes(connection, created, report)
+        report.source_bytes = _bytes(connection, sources, report, trees=True)
+        report.new_bytes = _bytes(connection, created, report, trees=False)
     report.x = time_score(report.queries)
     report.y = report.source_bytes / report.new_bytes if report.new_bytes else None
     report.z = total_score(report.x, report.y)

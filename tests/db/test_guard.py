@@ -105,6 +105,10 @@ def test_unknown_engine_is_an_error() -> None:
     "sql",
     [
         "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a, \"B\") INCLUDE (c)')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t USING brin (at)')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a) WHERE status = ''o''''pen''')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a) WHERE NOT done')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a) WHERE code = -12.5')",
         "SELECT hypopg_relation_size(13556)",
         "SELECT hypopg_reset()",
     ],
@@ -120,6 +124,9 @@ def test_the_what_if_hypopg_calls_pass(sql: str) -> None:
         "SELECT * FROM hypopg_list_indexes",
         "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a); DROP TABLE d.s.t')",
         "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a)') WHERE pg_sleep(9) IS NULL",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a) WHERE pg_sleep(9) IS NULL')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t (a) WHERE s = ''x''); DROP TABLE t; --')",
+        "SELECT indexrelid FROM hypopg_create_index('CREATE INDEX ON d.s.t USING hash (a)')",
         "SELECT a, hypopg_reset() FROM d.s.t",
     ],
 )

@@ -36,6 +36,9 @@ class ColumnUsage:
     aggregate: float = 0.0
     #: Used inside arithmetic or a function (a narrower type could change the result or overflow).
     computed: bool = False
+    #: Top-level conjuncts that pin the column to one literal (``c = 'x'``, ``c``, ``NOT c``), with
+    #: the column unqualified: a partial index's predicate. Recorded per query (:func:`query_usage`).
+    constants: list[exp.Expr] = field(default_factory=list)
 
     @property
     def filter(self) -> float:
@@ -106,10 +109,25 @@ def _column_and_other(predicate: exp.Expr) -> tuple[exp.Column, exp.Expr] | None
     return None
 
 
+def _pinning_conjunct(node: exp.Expr, column: exp.Column) -> exp.Expr | None:
+    """``node`` with ``column`` unqualified, when it pins the column to one literal value."""
+    bare = exp.column(column.name, quoted=column.this.quoted)
+    if node is column:
+        return bare
+    if isinstance(node, exp.Not) and node.this is column:
+        return exp.Not(this=bare)
+    if isinstance(node, exp.EQ):
+        pair = _column_and_other(node)
+        if pair and pair[0] is column and isinstance(pair[1], exp.Literal | exp.Boolean):
+            return exp.EQ(this=bare, expression=pair[1].copy())
+    return None
+
+
 class _Recorder:
-    def __init__(self, model: WorkloadModel, weight: float) -> None:
+    def __init__(self, model: WorkloadModel, weight: float, *, record_constants: bool = False) -> None:
         self.model = model
         self.weight = weight
+        self.record_constants = record_constants
         #: (usage, kind) pairs already counted in the current block: a use counts once per block.
         self.counted: set[tuple[int, str]] = set()
         #: (qualifier, name) -> (source table, usage) in the current block: names repeat a lot.
@@ -156,6 +174,9 @@ class _Recorder:
             self.add(usage, usage_kind)
             if usage_kind in ("equality", "range"):
                 filtered.add(source.key)
+            pinned = _pinning_conjunct(node, column) if self.record_constants else None
+            if pinned is not None and all(p != pinned for p in usage.constants):
+                usage.constants.append(pinned)
         return filtered
 
     def joins(
@@ -272,7 +293,7 @@ def query_usage(query: ParsedQuery, namespaces: Namespaces) -> dict[tuple[str, s
         return {}
     tables = {t.key: TableUsage(t) for t in namespaces.tables}
     model = WorkloadModel(namespaces, [query], {query.queryid: 1.0}, tables)
-    recorder = _Recorder(model, 1.0)
+    recorder = _Recorder(model, 1.0, record_constants=True)
     for scope in blocks(query.ast, namespaces):
         recorder.block(scope)
     return {key: usage for key, usage in tables.items() if usage.weight > 0}

@@ -15,6 +15,7 @@ from jobs.engine.rules.materialized_blocks import materialized_blocks
 from jobs.engine.rules.narrow_types import narrow_types
 from jobs.engine.rules.partitioning import partitioning
 from jobs.engine.rules.pg_indexes import pg_indexes
+from jobs.engine.rules.pg_partitions import pg_partitions
 from jobs.engine.rules.pre_aggregation import pre_aggregation
 from jobs.engine.rules.sort_order import sort_order
 
@@ -22,5 +23,14 @@ Rule = Callable[[WorkloadModel, Plan], Plan]
 
 #: Column types first (they change the copies' columns), then the copies' layout, then derived tables
 #: (blocks over joins last: they leave queries another rule rewrote alone). Each rule serves the
-#: engines its module declares (:mod:`jobs.engine.rules.engines`): Trino's five, PostgreSQL's indexes.
-RULES: tuple[Rule, ...] = (narrow_types, partitioning, sort_order, pre_aggregation, materialized_blocks, pg_indexes)
+#: engines its module declares (:mod:`jobs.engine.rules.engines`): Trino's five, PostgreSQL's partitions
+#: and indexes.
+RULES: tuple[Rule, ...] = (
+    narrow_types,
+    partitioning,
+    sort_order,
+    pre_aggregation,
+    materialized_blocks,
+    pg_partitions,
+    pg_indexes,
+)

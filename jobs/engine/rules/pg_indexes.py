@@ -1,11 +1,6 @@
-"""PostgreSQL B-tree indexes for the workload's selective filters and join keys, chosen by
-what-if costs where the profile has them (hypopg), else by rules.
-
-Candidates, per query and table (tables of at least :data:`MIN_ROWS` rows): the equality filter
-columns, most selective first, then one range column (a B-tree serves equality prefixes and one
-range after them); each filter or join column alone; and the first of those with the query's
-other columns of the table as ``INCLUDE``, so the query can be answered by an index-only scan.
-Columns that lead the primary key are indexed already.
+"""PostgreSQL indexes for the workload's selective filters and join keys (B-tree, covering,
+partial and BRIN candidates of :mod:`jobs.engine.rules.pg_index_candidates`), chosen by what-if
+costs where the profile has them (hypopg), else by rules.
 
 With what-if costs (:class:`jobs.contract.profile.IndexCosts`): greedy, Dexter-style. A candidate
 counts for a query only when it lowers that query's planner cost by :data:`MIN_CUT` or more. The
@@ -16,8 +11,10 @@ score most, while it raises it by :data:`MIN_GAIN` or more. A query's cost with 
 indexes is taken as its cost with the best one alone (the planner uses one index per table scan, mostly).
 
 Rules alone: the leading candidate of each query and table whose equality selectivity (pg_stats
-``n_distinct``) is at most :data:`SELECTIVE`, or that has a range filter; and join keys whose
-other side the query filters (a nested loop then probes them).
+``n_distinct``) is at most ``SELECTIVE``, or that has a range filter (a BRIN instead of a B-tree
+for an append-ordered timestamp range); and join keys whose other side the query filters (a
+nested loop then probes them). Partial indexes need the what-if costs: only the planner's
+most-common-value statistics say whether the pinned value is rare.
 
 >>> from jobs.contract.profile import ColumnProfile, DatabaseProfile, TableProfile
 >>> from jobs.engine.rules.testing import model_and_plan
@@ -32,111 +29,17 @@ other side the query filters (a nested loop then probes them).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from jobs.engine.model.source_ddl import SourceTable
-from jobs.engine.model.workload_model import TableUsage, WorkloadModel, query_usage
-from jobs.engine.plan import NewIndex, Plan
+from jobs.engine.model.workload_model import WorkloadModel
+from jobs.engine.plan import Plan
 from jobs.engine.rules.engines import serves
-from jobs.sql.quoting import qualified, quote_name
+from jobs.engine.rules.pg_index_candidates import MAX_INCLUDE, Candidate, index_candidates
 
-#: Smaller tables are read whole faster than through an index.
-MIN_ROWS = 10_000
-#: Equality selectivity (1 / distinct values) at or under which the rules alone index a filter.
-SELECTIVE = 0.05
 #: A candidate counts for a query only when it cuts the query's planner cost by this share.
 MIN_CUT = 0.2
 #: A candidate is kept when it raises the estimated z by at least this share.
 MIN_GAIN = 0.01
-#: Covering indexes carry at most this many extra columns.
-MAX_INCLUDE = 4
-
-
-@dataclass
-class Candidate:
-    """An index on a source table, and the queries it may serve."""
-
-    index: NewIndex
-    queryids: set[str] = field(default_factory=set)
-    #: Chosen by the rules alone (the fallback without what-if costs).
-    by_rule: bool = False
-
-    @property
-    def key(self) -> str:
-        return candidate_key(self.index)
-
-
-def candidate_key(index: NewIndex) -> str:
-    """The candidate's identity in :class:`jobs.contract.profile.IndexCosts` (its hypothetical DDL)."""
-    return hypothetical_sql(index)
-
-
-def hypothetical_sql(index: NewIndex) -> str:
-    """The ``CREATE INDEX`` on the source table that ``hypopg_create_index`` is given.
-
-    >>> hypothetical_sql(NewIndex(("d", "s", "t"), ("a", "b"), ("c",)))
-    'CREATE INDEX ON d.s.t (a, b) INCLUDE (c)'
-    """
-    sql = f"CREATE INDEX ON {qualified(*index.table)} ({', '.join(map(quote_name, index.columns))})"
-    if index.include:
-        sql += f" INCLUDE ({', '.join(map(quote_name, index.include))})"
-    return sql
-
-
-def _selectivity(model: WorkloadModel, source: SourceTable, column: str) -> float | None:
-    profile = model.column_profile(source, column)
-    distinct = profile.distinct_values if profile else None
-    return 1.0 / distinct if distinct else None
-
-
-def _table_candidates(model: WorkloadModel, usage: TableUsage) -> list[Candidate]:
-    source = usage.source
-    rows = model.row_count(source)
-    if rows is None or rows < MIN_ROWS:
-        return []
-    pk_lead = source.primary_key[:1]
-    columns = usage.columns
-
-    def sel(name: str) -> float:
-        found = _selectivity(model, source, name)
-        return found if found is not None else 1.0
-
-    equality = sorted((c for c, u in columns.items() if u.equality > 0), key=lambda c: (sel(c), c))
-    ranges = sorted((c for c, u in columns.items() if u.range > 0 and c not in equality), key=lambda c: (sel(c), c))
-    joins = sorted(c for c, u in columns.items() if u.join > 0)
-    used = [c.name.lower() for c in source.columns if c.key in columns]
-    found: list[Candidate] = []
-
-    def add(cols: tuple[str, ...], by_rule: bool, include: tuple[str, ...] = ()) -> None:
-        if (cols and cols[: len(pk_lead)] != pk_lead) or (cols and not pk_lead):
-            found.append(Candidate(NewIndex(source.key, cols, include), by_rule=by_rule))
-
-    lead = (*equality, *ranges[:1])
-    if lead:
-        eq_selectivity = 1.0
-        for column in equality:
-            eq_selectivity *= sel(column)
-        rule_pick = eq_selectivity <= SELECTIVE or bool(ranges)
-        extra = tuple(c for c in used if c not in lead)
-        covering = not usage.opaque and 0 < len(extra) <= MAX_INCLUDE
-        add(lead, rule_pick and not covering)
-        if covering:
-            add(lead, rule_pick, extra)
-    for column in dict.fromkeys([*equality, *ranges, *joins]):
-        add((column,), column in joins and columns[column].dynamic > 0 and (column,) != lead)
-    return found
-
-
-def index_candidates(model: WorkloadModel) -> list[Candidate]:
-    """Every candidate of every query, merged by key (in first-seen order)."""
-    merged: dict[str, Candidate] = {}
-    for query in model.queries:
-        for usage in query_usage(query, model.namespaces).values():
-            for candidate in _table_candidates(model, usage):
-                kept = merged.setdefault(candidate.key, candidate)
-                kept.queryids.add(query.queryid)
-                kept.by_rule |= candidate.by_rule
-    return list(merged.values())
 
 
 def _score(model: WorkloadModel, base: dict[str, float], current: dict[str, float], ratio: float) -> float:
@@ -181,7 +84,7 @@ def _one_per_key(candidates: Iterable[Candidate]) -> list[Candidate]:
     :data:`MAX_INCLUDE`, where the index would grow towards a copy of the table)."""
     merged: dict[tuple[object, ...], Candidate] = {}
     for candidate in candidates:
-        key = (candidate.index.table, candidate.index.columns)
+        key = (candidate.index.table, candidate.index.columns, candidate.index.method, candidate.index.where)
         kept = merged.get(key)
         if kept is None:
             merged[key] = Candidate(candidate.index, set(candidate.queryids), by_rule=True)
