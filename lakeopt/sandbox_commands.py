@@ -18,6 +18,7 @@ from lakeopt.errors import read_workload
 if TYPE_CHECKING:
     from jobs.contract.workload import Workload
     from jobs.db.trino_client import TrinoClient
+    from jobs.sandbox.postgres_server import PostgresSandbox
     from jobs.sandbox.workload_loader import LoadReport, TableLoad
 
 
@@ -27,14 +28,38 @@ def _config(args: argparse.Namespace) -> SandboxConfig:
     catalogs = tuple(c.strip() for c in args.catalogs.split(",") if c.strip()) if args.catalogs else None
     # A second, independent sandbox (its own server, data and logs) needs only another home and port.
     config = SandboxConfig(
-        port=args.port,
+        port=args.port or SandboxConfig.port,
         heap=args.heap,
         iceberg_catalogs=catalogs or DEFAULT_ICEBERG_CATALOGS,
     )
     return replace(config, home=Path(args.home).expanduser().resolve()) if args.home else config
 
 
+def _postgres(args: argparse.Namespace) -> PostgresSandbox:
+    from jobs.sandbox.postgres_server import PostgresSandbox
+
+    sandbox = PostgresSandbox(port=args.port or PostgresSandbox.port)
+    return replace(sandbox, home=Path(args.home).expanduser().resolve()) if args.home else sandbox
+
+
+def _up_postgres(args: argparse.Namespace) -> int:
+    from jobs.sandbox.postgres_server import PostgresSandboxError, start
+
+    sandbox = _postgres(args)
+    try:
+        notes = start(sandbox)
+    except PostgresSandboxError as exc:
+        print(f"lakeopt sandbox up: {exc}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"ready: PostgreSQL at {sandbox.url} (data in {sandbox.data_dir})")
+    return 0
+
+
 def _up(args: argparse.Namespace) -> int:
+    if args.engine == "postgres":
+        return _up_postgres(args)
     from jobs.sandbox.artifacts import ArtifactError
     from jobs.sandbox.java_runtime import JavaNotFoundError
     from jobs.sandbox.server import SandboxError, start
@@ -55,6 +80,16 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _down(args: argparse.Namespace) -> int:
+    if args.engine == "postgres":
+        from jobs.sandbox.postgres_server import PostgresSandboxError
+        from jobs.sandbox.postgres_server import stop as stop_postgres
+
+        try:
+            print("stopped" if stop_postgres(_postgres(args)) else "the sandbox was not running")
+        except PostgresSandboxError as exc:
+            print(f"lakeopt sandbox down: {exc}", file=sys.stderr)
+            return 1
+        return 0
     from jobs.sandbox.server import stop
 
     print("stopped" if stop(_config(args)) else "the sandbox was not running")
@@ -62,6 +97,13 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    if args.engine == "postgres":
+        from jobs.sandbox.postgres_server import is_running
+
+        sandbox = _postgres(args)
+        running = is_running(sandbox)
+        print(f"ready: PostgreSQL at {sandbox.url}" if running else f"stopped (data in {sandbox.data_dir})")
+        return 0 if running else 3
     from jobs.sandbox.server import status
 
     state = status(_config(args))
@@ -74,15 +116,15 @@ def _load(args: argparse.Namespace) -> int:
     from jobs.sandbox.server import client, status
     from jobs.sandbox.workload_loader import LoadError, load_workload
 
+    if args.engine == "postgres":
+        return _load_postgres(args)
     config = _config(args)
     workload = read_workload(args.workload)
     if not status(config).ready:
         print("lakeopt sandbox load: the sandbox is not running; start it with `lakeopt sandbox up`", file=sys.stderr)
         return 1
 
-    def progress(table: TableLoad) -> None:
-        print(f"  {table.name}: {table.rows} rows, {table.bytes} bytes from {table.source} in {table.seconds:.1f} s")
-
+    progress = _progress
     try:
         if args.source_url:
             report = _load_sample(args, client(config), workload, progress)
@@ -97,6 +139,37 @@ def _load(args: argparse.Namespace) -> int:
         f"loaded {len(report.tables)} tables, {report.total_rows} rows, {report.total_bytes} bytes "
         f"{scale} in {report.seconds:.1f} s"
     )
+    return 0
+
+
+def _progress(table: TableLoad) -> None:
+    print(f"  {table.name}: {table.rows} rows, {table.bytes} bytes from {table.source} in {table.seconds:.1f} s")
+
+
+def _load_postgres(args: argparse.Namespace) -> int:
+    from jobs.db.connection import JdbcError, connect_writable
+    from jobs.sandbox.postgres_loader import load_postgres
+    from jobs.sandbox.postgres_server import is_running
+    from jobs.sandbox.workload_loader import LoadError
+    from jobs.settings import load_settings
+
+    sandbox = _postgres(args)
+    if args.source_url:
+        print("lakeopt sandbox load: --from copies from a Trino into the Trino sandbox only", file=sys.stderr)
+        return 2
+    workload = read_workload(args.workload)
+    if not is_running(sandbox):
+        print("lakeopt sandbox load: the sandbox is not running; start it with `lakeopt sandbox --engine postgres up`",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    try:
+        with connect_writable(sandbox.url, load_settings()) as connection:
+            report = load_postgres(connection, sandbox.url, workload, args.scale, on_table=_progress)
+    except (LoadError, JdbcError) as exc:
+        print(f"lakeopt sandbox load: {redact_url(str(exc))}", file=sys.stderr)
+        return 1
+    print(f"loaded {len(report.tables)} tables, {report.total_rows} rows, {report.total_bytes} bytes "
+          f"at scale {report.scale} in {report.seconds:.1f} s into {sandbox.url}")  # fmt: skip
     return 0
 
 
@@ -163,8 +236,16 @@ def _positive_float(text: str) -> float:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``sandbox up|down|status|load`` to the CLI; each sets ``func(args) -> int``."""
     sandbox = subparsers.add_parser("sandbox", help="a local Trino 476 + Iceberg for trying and testing lakeopt")
-    sandbox.add_argument("--home", metavar="DIR", help="the sandbox's own directory (default ~/.lakeopt/sandbox)")
-    sandbox.add_argument("--port", type=int, default=18080, help="HTTP port (default 18080)")
+    sandbox.add_argument(
+        "--home", metavar="DIR", help="the sandbox's own directory (default ~/.lakeopt/sandbox, or sandbox-pg)"
+    )
+    sandbox.add_argument(
+        "--engine",
+        choices=("trino", "postgres"),
+        default="trino",
+        help="trino (default: Trino 476 + Iceberg) or postgres (a private PostgreSQL server, Debian's binaries)",
+    )
+    sandbox.add_argument("--port", type=int, default=None, help="port (default 18080; 15432 with --engine postgres)")
     sandbox.add_argument("--heap", default="4G", help="JVM heap, e.g. 4G (default)")
     sandbox.add_argument(
         "--catalogs",

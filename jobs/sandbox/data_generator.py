@@ -1,7 +1,8 @@
-"""Seeded, type-respecting synthetic data, generated inside Trino as ``INSERT ... SELECT`` SQL.
+"""Seeded, type-respecting synthetic data, generated inside the database as ``INSERT ... SELECT``
+SQL (Trino's or PostgreSQL's spelling: :mod:`jobs.sandbox.generator_sql`).
 
-Every value is a function of the row number ``i`` and a per-column salt, hashed with
-``xxhash64``: the same workload and scale always give the same data, and no rows travel
+Every value is a function of the row number ``i`` and a per-column salt, hashed (``xxhash64``,
+``hashtextextended``): the same workload and scale always give the same data, and no rows travel
 through Python. Join keys share a domain so joins match; filter literals from the queries
 become the most frequent values. Foreign keys are skewed like a Zipf law of exponent ½ (``u²``
 is its inverse CDF), categories like Zipf's law itself (log-uniform); :mod:`jobs.sandbox.data_shape`
@@ -15,10 +16,9 @@ import math
 import re
 
 from jobs.sandbox.data_shape import Column, TableSpec, WorkloadShape, category_count, filter_strings, is_free_text
+from jobs.sandbox.generator_sql import TRINO_SQL, TrinoSql
 from jobs.sandbox.query_facts import QueryFacts
 
-#: Trino's ``sequence()`` makes at most 10,000 elements; larger row counts cross-join two.
-SEQUENCE_LIMIT = 10_000
 NULL_FRACTION = 0.03
 DATE_PARTS = {"year": "year", "quarter": "quarter", "month": "month", "dayofmonth": "day", "day_of_month": "day"}
 DATE_PARTS |= {"dayofweek": "day_of_week", "day_of_week": "day_of_week"}
@@ -28,42 +28,31 @@ def _salt(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("/".join(parts).encode()).digest()[:2], "big")
 
 
-def uniform(salt: int) -> str:
-    """SQL for a deterministic uniform double in [0, 1) from row number ``i`` and ``salt``.
-
-    >>> uniform(7).split("xxhash64")[1]
-    '(to_big_endian_64(i * 65536 + 7))), 9007199254740991) AS double) / 9007199254740992e0'
-    """
-    return (
-        f"CAST(bitwise_and(from_big_endian_64(xxhash64(to_big_endian_64(i * 65536 + {salt}))), "
-        "9007199254740991) AS double) / 9007199254740992e0"
-    )
+def uniform(salt: int, sql: TrinoSql = TRINO_SQL) -> str:
+    """SQL for a deterministic uniform double in [0, 1) from row number ``i`` and ``salt``."""
+    return sql.uniform(salt)
 
 
-def skewed_index(salt: int, size: int) -> str:
+def skewed_index(salt: int, size: int, sql: TrinoSql = TRINO_SQL) -> str:
     """SQL for an integer in [0, size) where small values are more frequent (Zipf ½: share ∝ k^-½).
 
     Milder than :func:`zipf_index`, so joins of two skewed foreign keys stay bounded.
     """
-    u = uniform(salt)
+    u = sql.uniform(salt)
     return f"CAST(floor(({u}) * ({u}) * {size}) AS bigint)"
 
 
-def zipf_index(salt: int, size: int) -> str:
+def zipf_index(salt: int, size: int, sql: TrinoSql = TRINO_SQL) -> str:
     """SQL for an integer k in [0, size) with a share of about 1/(k+1) (log-uniform, Zipf's law).
 
     >>> zipf_index(3, 9).endswith("* 2.302585092994046)) AS bigint) - 1, 8)")
     True
     """
-    return f"least(CAST(floor(exp(({uniform(salt)}) * {math.log(size + 1)!r})) AS bigint) - 1, {size - 1})"
+    return f"least(CAST(floor(exp(({sql.uniform(salt)}) * {math.log(size + 1)!r})) AS bigint) - 1, {size - 1})"
 
 
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _cast(value_sql: str, sql_type: str) -> str:
-    return f"CAST({value_sql} AS {sql_type})"
 
 
 def _number_range(name: str, facts: QueryFacts) -> tuple[float, float]:
@@ -77,10 +66,11 @@ def _number_range(name: str, facts: QueryFacts) -> tuple[float, float]:
 class TableGenerator:
     """Builds the ``INSERT INTO ... SELECT`` for one table."""
 
-    def __init__(self, spec: TableSpec, shape: WorkloadShape, rows: int) -> None:
+    def __init__(self, spec: TableSpec, shape: WorkloadShape, rows: int, sql: TrinoSql = TRINO_SQL) -> None:
         self.spec = spec
         self.shape = shape
         self.rows = rows
+        self.sql = sql
         names = [c.name for c in spec.columns]
         # Columns named after a shorter varchar column (origin -> origincityname) describe the same entity.
         roots = [c.name for c in spec.columns if c.type.startswith("varchar") and len(c.name) >= 3]
@@ -88,9 +78,13 @@ class TableGenerator:
         dates = [c for c in spec.columns if c.type == "date" or c.type.startswith("timestamp")]
         self.date_column = dates[0] if len(dates) == 1 else None
         self.columns = names
+        self.not_null = {c.name for c in spec.columns if c.not_null}
 
     def _u(self, column: str, part: str = "") -> str:
-        return uniform(_salt(self.spec.name, column, part))
+        return self.sql.uniform(_salt(self.spec.name, column, part))
+
+    def _cast(self, value_sql: str, sql_type: str) -> str:
+        return f"CAST({value_sql} AS {self.sql.cast_type(sql_type)})"
 
     def _entity_index(self, column: str) -> tuple[str, bool]:
         """SQL for the value index of ``column``'s entity, and whether the entity is free text."""
@@ -98,40 +92,42 @@ class TableGenerator:
         size = category_count(root, self.shape.facts, self.rows)
         salt = _salt(self.spec.name, root, "entity")
         if is_free_text(root, self.shape.facts):
-            return f"CAST(floor(({uniform(salt)}) * {size}) AS bigint)", True
-        return zipf_index(salt, size), False
+            return f"CAST(floor(({self.sql.uniform(salt)}) * {size}) AS bigint)", True
+        return zipf_index(salt, size, self.sql), False
 
     def _date_value(self, column: Column) -> str:
         offset = f"CAST(floor(({self._u(column.name)}) * {self.shape.days}) AS bigint)"
-        day = f"date_add('day', {offset}, DATE '{self.shape.first_day.isoformat()}')"
+        day = self.sql.plus_days(offset, self.shape.first_day.isoformat())
         if column.type == "date":
             return day
         seconds = f"CAST(floor(({self._u(column.name, 's')}) * 86400) AS bigint)"
-        return _cast(f"date_add('second', {seconds}, CAST({day} AS timestamp(6)))", column.type)
+        return self._cast(self.sql.plus_seconds(seconds, day), column.type)
 
     def expression(self, column: Column) -> str:
         name, sql_type = column.name, column.type
         ref = (self.spec.name, name)
+        if ref in self.shape.primary_keys:
+            return self._cast("i", sql_type)
         domain = self.shape.domains.domain_of(ref)
         if domain is not None:
             if ref in self.shape.unique_keys:
-                return _cast("i", sql_type)
+                return self._cast("i", sql_type)
             size = self.shape.domain_sizes[domain]
-            return _cast(f"1 + {skewed_index(_salt(self.spec.name, name), size)}", sql_type)
+            return self._cast(f"1 + {skewed_index(_salt(self.spec.name, name), size, self.sql)}", sql_type)
         if name == "id":
-            return _cast("i", sql_type)
+            return self._cast("i", sql_type)
         if sql_type == "boolean":
             return f"({self._u(name)}) < 0.05"
         if sql_type == "date" or sql_type.startswith("timestamp"):
             return self._maybe_null(name, self._date_value(column))
         part = DATE_PARTS.get(name)
         if part and self.date_column is not None and sql_type in ("integer", "bigint", "smallint"):
-            return _cast(f"{part}({self._date_value(self.date_column)})", sql_type)
+            return self._cast(self.sql.date_part(part, self._date_value(self.date_column)), sql_type)
         if sql_type.startswith(("varchar", "char")):
             return self._string(name, sql_type)
         if self.family.get(name):
             index, _ = self._entity_index(name)
-            return _cast(index, sql_type)
+            return self._cast(index, sql_type)
         return self._maybe_null(name, self._number(name, sql_type))
 
     def _string(self, name: str, sql_type: str) -> str:
@@ -141,8 +137,8 @@ class TableGenerator:
         generated = f"'{name}_' || CAST({index} AS varchar)"
         if categories and not self.family.get(name):
             pool = ", ".join(_sql_string(c) for c in categories)
-            generated = f"coalesce(element_at(ARRAY[{pool}], CAST({index} + 1 AS integer)), {generated})"
-        generated = _cast(generated, sql_type) if sql_type.startswith("char") else generated
+            generated = f"coalesce({self.sql.element(pool, f'CAST({index} + 1 AS integer)')}, {generated})"
+        generated = self._cast(generated, sql_type) if sql_type.startswith("char") else generated
         # Free text (names, comments) is sometimes missing; categories and filtered values never are.
         return self._maybe_null(name, generated) if free_text else generated
 
@@ -152,7 +148,7 @@ class TableGenerator:
         if equal and max(equal) <= 10 and all(float(v).is_integer() for v in equal):
             # Small codes (flags, groups): every code the queries test for, and 0.
             top = int(max(equal))
-            return _cast(skewed_index(_salt(self.spec.name, name), top + 1), sql_type)
+            return self._cast(skewed_index(_salt(self.spec.name, name), top + 1, self.sql), sql_type)
         low, high = _number_range(name, facts)
         value = f"{low} + ({self._u(name)}) * {high - low}"
         match = re.fullmatch(r"decimal\((\d+),\s*(\d+)\)", sql_type)
@@ -160,33 +156,24 @@ class TableGenerator:
             precision, scale = int(match.group(1)), int(match.group(2))
             limit = 10 ** (precision - scale) - 1
             value = f"least({value}, {limit})"
-            return _cast(f"round({value}, {scale})", sql_type)
+            return self._cast(self.sql.rounded(value, scale), sql_type)
         if sql_type in ("double", "real"):
-            return _cast(f"round({value}, 2)", sql_type)
+            return self._cast(self.sql.rounded(value, 2), sql_type)
         if sql_type in ("tinyint", "smallint"):
             value = f"least({value}, {127 if sql_type == 'tinyint' else 32767})"
-        return _cast(f"floor({value})", sql_type)
+        return self._cast(f"floor({value})", sql_type)
 
     def _maybe_null(self, name: str, value: str) -> str:
-        return f"IF(({self._u(name, 'null')}) < {NULL_FRACTION}, NULL, {value})"
+        if name in self.not_null:
+            return value
+        return self.sql.when(f"({self._u(name, 'null')}) < {NULL_FRACTION}", "NULL", value)
 
     def insert_sql(self) -> str:
         columns = ", ".join(f'"{c.name}"' for c in self.spec.columns)
         values = ",\n  ".join(f'{self.expression(c)} AS "{c.name}"' for c in self.spec.columns)
-        return f"INSERT INTO {self.spec.name} ({columns})\nSELECT\n  {values}\nFROM ({row_numbers(self.rows)})"
+        return f"INSERT INTO {self.spec.name} ({columns})\nSELECT\n  {values}\n{self.sql.from_rows(self.rows)}"
 
 
 def row_numbers(rows: int) -> str:
-    """SQL for rows ``i`` = 1..rows (sequence() is capped, so larger counts cross-join two).
-
-    >>> row_numbers(3)
-    'SELECT a.x + 1 AS i FROM UNNEST(sequence(0, 2)) AS a(x)'
-    """
-    width = min(rows, SEQUENCE_LIMIT)
-    if rows <= SEQUENCE_LIMIT:
-        return f"SELECT a.x + 1 AS i FROM UNNEST(sequence(0, {width - 1})) AS a(x)"
-    blocks = math.ceil(rows / width)
-    return (
-        f"SELECT b.y * {width} + a.x + 1 AS i FROM UNNEST(sequence(0, {width - 1})) AS a(x) "
-        f"CROSS JOIN UNNEST(sequence(0, {blocks - 1})) AS b(y) WHERE b.y * {width} + a.x < {rows}"
-    )
+    """Trino SQL for rows ``i`` = 1..rows."""
+    return TRINO_SQL.row_numbers(rows)

@@ -43,6 +43,8 @@ GROUP_KEY_VALUES = 100
 class Column:
     name: str
     type: str
+    #: Declared NOT NULL: the generator never leaves it empty.
+    not_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ class WorkloadShape:
     unique_keys: set[ColumnRef]
     first_day: dt.date
     days: int
+    #: Declared single-column primary keys: always row numbers, joined or not.
+    primary_keys: frozenset[ColumnRef] = frozenset()
 
 
 def _date_window(facts: QueryFacts) -> tuple[dt.date, dt.date]:
@@ -234,11 +238,15 @@ def _date_window(facts: QueryFacts) -> tuple[dt.date, dt.date]:
     return dt.date(2023, 1, 1), dt.date(2024, 12, 31)
 
 
-def plan_shape(specs: list[TableSpec], facts: QueryFacts, base_rows: int) -> WorkloadShape:
-    """Sizes and domains for the tables of ``specs`` at ``base_rows`` rows per fact table."""
+def plan_shape(
+    specs: list[TableSpec], facts: QueryFacts, base_rows: int, primary_keys: frozenset[ColumnRef] = frozenset()
+) -> WorkloadShape:
+    """Sizes and domains for the tables of ``specs`` at ``base_rows`` rows per fact table;
+    ``primary_keys`` (declared, PostgreSQL) are row numbers like the keys names reveal."""
     tables = {spec.name: [c.name for c in spec.columns] for spec in specs}
     domains = KeyDomains(facts.join_pairs)
     unique = {(t, c) for t, columns in tables.items() for c in columns if is_unique_key(t, columns, c)}
+    unique |= primary_keys
     # A table is referenced when another table's non-key column joins to its key.
     edges = {
         (b[0], a[0]) for pair in facts.join_pairs if len(pair) == 2 for a, b in (sorted(pair), sorted(pair)[::-1])
@@ -251,4 +259,4 @@ def plan_shape(specs: list[TableSpec], facts: QueryFacts, base_rows: int) -> Wor
         keyed = [rows[t] for t, c in members if (t, c) in unique and t in rows]
         sizes[root] = min(keyed) if keyed else max(base_rows // 10, 10)
     first, last = _date_window(facts)
-    return WorkloadShape(facts, domains, sizes, rows, unique, first, (last - first).days + 1)
+    return WorkloadShape(facts, domains, sizes, rows, unique, first, (last - first).days + 1, primary_keys)

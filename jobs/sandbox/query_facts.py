@@ -132,7 +132,7 @@ def _collect_group_keys(facts: QueryFacts, scope: Scope) -> None:
         facts.group_keys.update(column.name.lower() for column in key.find_all(exp.Column))
 
 
-def collect_query_facts(queries: list[str]) -> QueryFacts:
+def collect_query_facts(queries: list[str], dialect: str = "trino") -> QueryFacts:
     """Join pairs and literals of all ``queries`` (unparsable ones are skipped with a log line).
 
     >>> facts = collect_query_facts(["SELECT 1 FROM c.s.a x JOIN c.s.b y ON x.id = y.a_id WHERE y.kind = 'big'"])
@@ -144,7 +144,7 @@ def collect_query_facts(queries: list[str]) -> QueryFacts:
     facts = QueryFacts()
     for sql in queries:
         try:
-            tree = sqlglot.parse_one(sql, dialect="trino")
+            tree = sqlglot.parse_one(sql, dialect=dialect)
         except SqlglotError as exc:
             log.info("skipping a query the generator cannot parse: %s", exc)
             continue

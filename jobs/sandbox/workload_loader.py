@@ -80,11 +80,12 @@ def table_specs(client: TrinoClient, tables: list[str]) -> list[TableSpec]:
     columns: dict[str, list[Column]] = {}
     for catalog, schema in dict.fromkeys(tuple(t.split(".")[:2]) for t in tables):
         rows = client.execute(
-            f"SELECT table_name, column_name, data_type FROM {catalog}.information_schema.columns "
+            f"SELECT table_name, column_name, data_type, is_nullable FROM {catalog}.information_schema.columns "
             f"WHERE table_schema = '{schema}' ORDER BY table_name, ordinal_position"
         ).rows
-        for table, column, data_type in rows:
-            columns.setdefault(f"{catalog}.{schema}.{table}", []).append(Column(str(column), str(data_type)))
+        for table, column, data_type, nullable in rows:
+            column_spec = Column(str(column), str(data_type), str(nullable).upper() == "NO")
+            columns.setdefault(f"{catalog}.{schema}.{table}", []).append(column_spec)
     return [TableSpec(t, tuple(columns.get(t, ()))) for t in tables]
 
 
