@@ -74,6 +74,8 @@ def main() -> None:
                 "x": report.x,
                 "y": report.y,
                 "errors": report.errors[:5],
+                # queryid -> [before, after] median seconds of the timed run
+                "seconds": {q.queryid: [q.before_seconds, q.after_seconds] for q in report.queries},
                 "derived": len(derived),
             },
             indent=1,
