@@ -76,8 +76,8 @@ class PostgresSql(TrinoSql):
 
     def uniform(self, salt: int) -> str:
         """
-        >>> PostgresSql().uniform(7)
-        "CAST(hashtextextended(CAST(i AS text), 7) & 9007199254740991 AS double precision) / 9007199254740992e0"
+        >>> print(PostgresSql().uniform(7))
+        CAST(hashtextextended(CAST(i AS text), 7) & 9007199254740991 AS double precision) / 9007199254740992e0
         """
         hashed = f"hashtextextended(CAST(i AS text), {salt}) & 9007199254740991"
         return f"CAST({hashed} AS double precision) / 9007199254740992e0"

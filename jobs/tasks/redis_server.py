@@ -44,12 +44,8 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes], timeout: 
     raise RuntimeError(f"redis-server did not answer on port {port} within {timeout} s")
 
 
-@contextlib.contextmanager
-def running_redis(data_dir: Path, *, port: int | None = None) -> Iterator[str]:
-    """Start a private redis-server on 127.0.0.1 and yield its URL; stopped on exit."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
-    process = subprocess.Popen(
+def _spawn(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             redis_server_binary(),
             "--port",
@@ -63,13 +59,35 @@ def running_redis(data_dir: Path, *, port: int | None = None) -> Iterator[str]:
             "--appendonly",
             "no",
             "--logfile",
-            str(data_dir / "redis.log"),
+            str(log),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextlib.contextmanager
+def running_redis(data_dir: Path, *, port: int | None = None) -> Iterator[str]:
+    """Start a private redis-server on 127.0.0.1 and yield its URL; stopped on exit."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log = data_dir / "redis.log"
+    deadline = time.monotonic() + 10
+    while True:
+        log.write_text("")  # this attempt's lines only
+        process = _spawn(data_dir, port, log)
+        try:
+            _wait_until_listening(port, process, timeout=10)
+            break
+        except RuntimeError:
+            # A server killed on this port a moment ago may still hold it: try again for a while.
+            in_use = process.poll() is not None and "Address already in use" in log.read_text(errors="replace")
+            if not in_use or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise
+            time.sleep(0.2)
     try:
-        _wait_until_listening(port, process, timeout=10)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
