@@ -77,12 +77,15 @@ def table_rows(table: str, base_rows: int, depth: int = 0) -> int:
     [50, 200, 1000, 10000]
     >>> [table_rows(t, 10000, depth) for t, depth in (("q.p.lineitem", 0), ("q.p.orders", 1), ("q.p.customer", 2))]
     [10000, 1000, 100]
+    >>> table_rows("q.p.dim_shop", 10000, 1)
+    200
     """
     role = table_role(table, depth)
     if role == "reference":
         return min(base_rows, 50)
     if role == "dimension":
-        return min(base_rows, max(50, base_rows // (10**depth if depth else 50)))
+        named = table_role(table) == "dimension"  # dim_/d_: 1/50 however deep
+        return min(base_rows, max(50, base_rows // (50 if named or not depth else 10**depth)))
     if role in ("hub", "satellite"):
         return max(base_rows // 10, 10)
     return max(base_rows, 1)
@@ -94,13 +97,16 @@ def reference_depths(edges: set[tuple[str, str]]) -> dict[str, int]:
 
     >>> sorted(reference_depths({("lineitem", "orders"), ("orders", "customer"), ("lineitem", "part")}).items())
     [('customer', 2), ('orders', 1), ('part', 1)]
+    >>> reference_depths({(f"t{i + 1}", f"t{i}") for i in range(6)})["t0"]
+    3
     """
     children: dict[str, set[str]] = defaultdict(set)
     for child, parent in edges:
         children[parent].add(child)
 
     def depth(table: str, seen: frozenset[str]) -> int:
-        if table in seen or not children[table]:
+        # Three levels above already reach the cap: no need to walk every longer path.
+        if table in seen or not children[table] or len(seen) >= 3:
             return 0
         return min(3, 1 + max(depth(child, seen | {table}) for child in children[table]))
 

@@ -20,6 +20,13 @@
 ...     ["SELECT c FROM d.s.t WHERE at >= DATE '2024-01-01' AND status = 'open'"], profile)
 >>> [(c.index.columns, c.index.method, c.index.where, c.by_rule) for c in index_candidates(model)][-2:]
 [(('at',), 'btree', "status = 'open'", False), (('at',), 'brin', '', True)]
+
+A pinned column whose number of values the statistics do not give gets no partial index:
+
+>>> model, _ = model_and_plan(["CREATE TABLE d.s.t (at timestamp, status text, c int)"],
+...     ["SELECT status FROM d.s.t WHERE at >= DATE '2024-01-01' AND c = 5"], profile)
+>>> [c.index.where for c in index_candidates(model) if c.index.where]
+[]
 """
 
 from __future__ import annotations
@@ -122,7 +129,7 @@ def _table_candidates(model: WorkloadModel, usage: TableUsage) -> list[Candidate
             add(lead, rule_pick, extra)
     for column in dict.fromkeys([*equality, *ranges, *joins]):
         add((column,), column in joins and columns[column].dynamic > 0 and (column,) != lead)
-    found.extend(_partial_candidates(usage, sel))
+    found.extend(_partial_candidates(model, usage, sel))
     brin = _brin_candidate(model, usage)
     if brin is not None:
         # Rules alone prefer the BRIN (a few pages) to a B-tree, covering or not, on the same range column.
@@ -133,12 +140,15 @@ def _table_candidates(model: WorkloadModel, usage: TableUsage) -> list[Candidate
     return found
 
 
-def _partial_candidates(usage: TableUsage, sel: Callable[[str], float]) -> list[Candidate]:
-    """Indexes ``WHERE`` each predicate that pins a low-cardinality column (selectivity above SELECTIVE)."""
+def _partial_candidates(model: WorkloadModel, usage: TableUsage, sel: Callable[[str], float]) -> list[Candidate]:
+    """Indexes ``WHERE`` each predicate that pins a column known to have few values (selectivity
+    above SELECTIVE): an index for one value of a key (``customer_id = 42``) would serve only the
+    workload's literal, not the next customer."""
     columns = usage.columns
     found: list[Candidate] = []
     for pinned, used in sorted(columns.items()):
-        if len(used.constants) != 1 or sel(pinned) <= SELECTIVE:
+        known = _selectivity(model, usage.source, pinned)
+        if len(used.constants) != 1 or known is None or known <= SELECTIVE:
             continue
         others = [c for c, u in columns.items() if c != pinned and (u.equality or u.range) and not u.constants]
         ordered = [c for c, u in columns.items() if c != pinned and u.order_by]
